@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every dependency comes from a Debian package (scripts/install-deps.sh).
+
+find_package(FlatBuffers REQUIRED CONFIG)
+if(TARGET flatbuffers::flatc)
+  set(OCTET_FLATC flatbuffers::flatc)
+else()
+  find_program(OCTET_FLATC flatc REQUIRED)
+endif()
+
+# cpuinfo and pthreadpool ship no CMake config in Debian 12.
+find_path(CPUINFO_INCLUDE_DIR cpuinfo.h REQUIRED)
+find_library(CPUINFO_LIBRARY cpuinfo REQUIRED)
+add_library(octet_dep_cpuinfo INTERFACE)
+target_include_directories(octet_dep_cpuinfo SYSTEM INTERFACE ${CPUINFO_INCLUDE_DIR})
+target_link_libraries(octet_dep_cpuinfo INTERFACE ${CPUINFO_LIBRARY})
+
+find_path(PTHREADPOOL_INCLUDE_DIR pthreadpool.h REQUIRED)
+find_library(PTHREADPOOL_LIBRARY pthreadpool REQUIRED)
+find_package(Threads REQUIRED)
+add_library(octet_dep_pthreadpool INTERFACE)
+target_include_directories(octet_dep_pthreadpool SYSTEM INTERFACE ${PTHREADPOOL_INCLUDE_DIR})
+target_link_libraries(octet_dep_pthreadpool INTERFACE ${PTHREADPOOL_LIBRARY} Threads::Threads)
+
+if(OCTET_BUILD_TOOLS)
+  find_package(CLI11 REQUIRED CONFIG)
+endif()
+if(OCTET_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED CONFIG)
+  include(Catch)
+endif()
+if(OCTET_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED CONFIG)
+endif()
