@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Octet: an embeddable int8 inference runtime. The C API.
+ *
+ * Lifecycle: load a model (octet_model_load_file / _buffer: verify, no copy
+ * of the weights), create one or more interpreters over it (prepare: shapes,
+ * kernel choice, arena plan), then fill inputs and invoke as often as needed.
+ * Invoke never allocates. A model may back several interpreters at once, in
+ * different threads; one interpreter is used by one thread at a time.
+ *
+ * Every call returns an octet_status. On failure the handle's last error
+ * (octet_model_last_error / octet_interpreter_last_error) names the tensor
+ * or operator at fault. Like sqlite3_open, the load functions return a model
+ * handle even when loading fails, so the message can be read; destroy it.
+ */
+#ifndef OCTET_OCTET_H_
+#define OCTET_OCTET_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define OCTET_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define OCTET_API __attribute__((visibility("default")))
+#else
+#define OCTET_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Result of every API call. */
+typedef enum octet_status {
+  OCTET_OK = 0,
+  /** A caller-side mistake: null pointer, index out of range, bad option. */
+  OCTET_ERROR_INVALID_ARGUMENT = 1,
+  /** The model file is corrupt or inconsistent. */
+  OCTET_ERROR_INVALID_MODEL = 2,
+  /** The model is valid but uses something this build does not support. */
+  OCTET_ERROR_UNSUPPORTED = 3,
+  /** An allocation failed, or a caller-supplied arena is too small. */
+  OCTET_ERROR_OUT_OF_MEMORY = 4,
+  /** A file could not be opened, read or mapped. */
+  OCTET_ERROR_IO = 5,
+  /** Input data of the wrong size, type or shape. */
+  OCTET_ERROR_SHAPE_MISMATCH = 6,
+} octet_status;
+
+/** Short, static description of a status code. */
+OCTET_API const char* octet_status_string(octet_status status);
+
+/** Library version as "MAJOR.MINOR.PATCH". */
+OCTET_API const char* octet_version(void);
+
+/** Element types (values match the model format). */
+typedef enum octet_dtype {
+  OCTET_FLOAT32 = 0,
+  OCTET_INT8 = 1,
+  OCTET_UINT8 = 2,
+  OCTET_INT16 = 3,
+  OCTET_INT32 = 4,
+  OCTET_INT64 = 5,
+} octet_dtype;
+
+/** Size in bytes of one element of `dtype` (0 for an unknown value). */
+OCTET_API size_t octet_dtype_size(octet_dtype dtype);
+/** Lower-case name of `dtype` ("float32", "int8", ...). */
+OCTET_API const char* octet_dtype_name(octet_dtype dtype);
+
+#define OCTET_MAX_RANK 6
+
+/**
+ * User memory allocator. `allocate` returns memory aligned to at least
+ * `alignment` (a power of two, at most 4096) or NULL. Every block the
+ * runtime obtains is returned with `deallocate`.
+ */
+typedef struct octet_allocator {
+  void* context;
+  void* (*allocate)(void* context, size_t size, size_t alignment);
+  void (*deallocate)(void* context, void* pointer);
+} octet_allocator;
+
+/** Description of a model input or output. */
+typedef struct octet_tensor_info {
+  /** Name from the model; valid while the model lives. */
+  const char* name;
+  octet_dtype dtype;
+  int32_t rank;
+  int32_t dims[OCTET_MAX_RANK];
+  /** Total size in bytes. */
+  size_t bytes;
+  /** Quantization of integer tensors (per-tensor); scale 0 if none. */
+  float scale;
+  int32_t zero_point;
+} octet_tensor_info;
+
+/* ------------------------------------------------------------------ model */
+
+typedef struct octet_model octet_model;
+
+/** Options for loading a model. Zero-initialize, then set struct_size. */
+typedef struct octet_model_options {
+  /** sizeof(octet_model_options): lets the struct grow compatibly. */
+  size_t struct_size;
+  /** Allocator for the model's own bookkeeping; NULL = malloc/free. */
+  const octet_allocator* allocator;
+} octet_model_options;
+
+/**
+ * Maps `path` read-only and verifies it. The weights are used in place from
+ * the mapping. `options` may be NULL. `*model` is set even on failure (unless
+ * allocation itself failed); read octet_model_last_error, then destroy it.
+ */
+OCTET_API octet_status octet_model_load_file(const char* path, const octet_model_options* options,
+                                             octet_model** model);
+
+/**
+ * Verifies a model held in the caller's memory, which must stay valid and
+ * unchanged while the model lives and be aligned to 16 bytes (64 for the
+ * weights to be used without penalty). Nothing is copied.
+ */
+OCTET_API octet_status octet_model_load_buffer(const void* data, size_t size,
+                                               const octet_model_options* options,
+                                               octet_model** model);
+
+/** Releases the model. Interpreters created from it must be destroyed first. */
+OCTET_API void octet_model_destroy(octet_model* model);
+
+/** Message of the last failure on this model ("" if none). */
+OCTET_API const char* octet_model_last_error(const octet_model* model);
+
+OCTET_API int32_t octet_model_num_inputs(const octet_model* model);
+OCTET_API int32_t octet_model_num_outputs(const octet_model* model);
+OCTET_API octet_status octet_model_input_info(const octet_model* model, int32_t index,
+                                              octet_tensor_info* info);
+OCTET_API octet_status octet_model_output_info(const octet_model* model, int32_t index,
+                                               octet_tensor_info* info);
+
+/**
+ * Bytes an interpreter with default options needs in total (prepared state
+ * plus activations), i.e. the minimum `arena_size` for a caller-supplied
+ * arena.
+ */
+OCTET_API size_t octet_model_arena_size(const octet_model* model);
+
+/* ------------------------------------------------------------ interpreter */
+
+typedef struct octet_interpreter octet_interpreter;
+
+/** Options for an interpreter. Zero-initialize, then set struct_size. */
+typedef struct octet_interpreter_options {
+  /** sizeof(octet_interpreter_options). */
+  size_t struct_size;
+  /** Worker threads; 0 or 1 = run on the calling thread only. */
+  int32_t num_threads;
+  /**
+   * Caller-supplied memory for everything the interpreter needs, aligned to
+   * 64 bytes and at least octet_model_arena_size() bytes; NULL = allocate
+   * one block with the allocator. With an arena, creating the interpreter
+   * allocates nothing on the heap (apart from worker threads).
+   */
+  void* arena;
+  size_t arena_size;
+  /** Allocator for the arena when none is supplied; NULL = malloc/free. */
+  const octet_allocator* allocator;
+} octet_interpreter_options;
+
+/**
+ * Prepares `model` for execution. `options` may be NULL. `*interpreter` is
+ * set even on failure (read octet_interpreter_last_error, then destroy).
+ */
+OCTET_API octet_status octet_interpreter_create(const octet_model* model,
+                                                const octet_interpreter_options* options,
+                                                octet_interpreter** interpreter);
+
+OCTET_API void octet_interpreter_destroy(octet_interpreter* interpreter);
+
+/** Message of the last failure on this interpreter ("" if none). */
+OCTET_API const char* octet_interpreter_last_error(const octet_interpreter* interpreter);
+
+/** Index of the input or output named `name`, or -1. */
+OCTET_API int32_t octet_interpreter_input_index(const octet_interpreter* interpreter,
+                                                const char* name);
+OCTET_API int32_t octet_interpreter_output_index(const octet_interpreter* interpreter,
+                                                 const char* name);
+
+/**
+ * Pointer to input `index`'s buffer inside the arena: write the input there
+ * directly (no copy), then invoke. Valid while the interpreter lives.
+ */
+OCTET_API void* octet_interpreter_input_data(octet_interpreter* interpreter, int32_t index);
+
+/** Copies `bytes` bytes into input `index`; `bytes` must equal its size. */
+OCTET_API octet_status octet_interpreter_set_input(octet_interpreter* interpreter, int32_t index,
+                                                   const void* data, size_t bytes);
+
+/** Runs the model. Allocates nothing. */
+OCTET_API octet_status octet_interpreter_invoke(octet_interpreter* interpreter);
+
+/** Pointer to output `index` after invoke; valid until the next invoke. */
+OCTET_API const void* octet_interpreter_output_data(const octet_interpreter* interpreter,
+                                                    int32_t index);
+
+/** Copies output `index` into `data`; `bytes` must equal its size. */
+OCTET_API octet_status octet_interpreter_get_output(const octet_interpreter* interpreter,
+                                                    int32_t index, void* data, size_t bytes);
+
+/** Bytes of the activation arena plan (excluding prepared state). */
+OCTET_API size_t octet_interpreter_activation_bytes(const octet_interpreter* interpreter);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* OCTET_OCTET_H_ */

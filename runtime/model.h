@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// A loaded, verified model: the file bytes (mapped or the caller's), the
+// FlatBuffer root, and a decoded table of tensors. Read-only after load, so
+// any number of interpreters may share it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/common.h"
+#include "schema/octet_generated.h"
+
+namespace octet::rt {
+
+/// One tensor as the runtime sees it. Pointers refer into the model bytes.
+struct TensorDesc {
+  const char* name;
+  octet_dtype dtype;
+  int32_t rank;
+  int32_t dims[kMaxRank];
+  size_t elements;
+  size_t bytes;
+  /// Constant data in the model file (weights), or nullptr for activations.
+  const uint8_t* data;
+  /// Quantization: count 0 = none, 1 = per tensor, else per `quant_axis`.
+  int32_t quant_count;
+  int32_t quant_axis;
+  const float* scales;
+  /// int64 in the file; nullptr means all zero.
+  const int64_t* zero_points;
+  /// Index of the operator producing this tensor, or -1.
+  int32_t producer;
+
+  bool is_constant() const { return data != nullptr; }
+  bool quantized() const { return quant_count > 0; }
+  float scale(int32_t i = 0) const { return scales[quant_count == 1 ? 0 : i]; }
+  int32_t zero_point(int32_t i = 0) const {
+    return zero_points == nullptr ? 0 : static_cast<int32_t>(zero_points[quant_count == 1 ? 0 : i]);
+  }
+  int32_t dim(int32_t i) const { return dims[i < 0 ? rank + i : i]; }
+};
+
+/// Integer range of a dtype (int types), used for zero points and clamps.
+bool dtype_int_range(octet_dtype dtype, int64_t* lo, int64_t* hi);
+
+}  // namespace octet::rt
+
+/// The object behind octet_model*.
+struct octet_model {
+  octet::rt::Allocator allocator;
+  octet::rt::ErrorSink error;
+
+  // Where the bytes live: a private mapping (owned) or the caller's buffer.
+  void* mapping = nullptr;
+  size_t mapping_size = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+
+  const octet::schema::Model* fb = nullptr;
+  octet::rt::TensorDesc* tensors = nullptr;
+  int32_t num_tensors = 0;
+  int32_t num_operators = 0;
+  const int32_t* inputs = nullptr;
+  int32_t num_inputs = 0;
+  const int32_t* outputs = nullptr;
+  int32_t num_outputs = 0;
+  bool valid = false;
+
+  /// Filled by the validation prepare at load.
+  size_t persistent_bytes = 0;
+  size_t activation_bytes = 0;
+
+  explicit octet_model(const octet_allocator* a) : allocator(a) {}
+  ~octet_model();
+};
+
+namespace octet::rt {
+
+/// Verifies `model->data/size` (FlatBuffers verifier + semantic checks) and
+/// decodes the tensor table. On failure the model's error names the culprit.
+octet_status verify_and_decode(octet_model* model);
+
+}  // namespace octet::rt
