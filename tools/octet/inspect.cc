@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// octet inspect MODEL.octet [--json]: operators, tensors, quantization,
+// weight bytes and the arena plan, after the same verification as load.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "octet/octet.hpp"
+#include "schema/octet_generated.h"
+#include "tools/octet/commands.h"
+
+namespace octet::cli {
+namespace {
+
+namespace fb = octet::schema;
+using nlohmann::json;
+
+struct InspectOptions {
+  std::string model;
+  bool json = false;
+};
+
+struct FreeDeleter {
+  void operator()(void* p) const { free(p); }
+};
+
+std::string shape_str(const flatbuffers::Vector<int32_t>* s) {
+  std::string r = "[";
+  if (s != nullptr) {
+    for (uint32_t i = 0; i < s->size(); ++i) r += (i ? "," : "") + std::to_string(s->Get(i));
+  }
+  return r + "]";
+}
+
+json quant_json(const fb::Quantization* q) {
+  json j = json::object();
+  if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) return j;
+  j["axis"] = q->axis();
+  j["scale"] = std::vector<float>(q->scale()->begin(), q->scale()->end());
+  if (q->zero_point() != nullptr) {
+    j["zero_point"] = std::vector<int64_t>(q->zero_point()->begin(), q->zero_point()->end());
+  }
+  if (q->min() != nullptr && q->min()->size() > 0) {
+    j["min"] = std::vector<float>(q->min()->begin(), q->min()->end());
+  }
+  if (q->max() != nullptr && q->max()->size() > 0) {
+    j["max"] = std::vector<float>(q->max()->begin(), q->max()->end());
+  }
+  if (q->method() != nullptr) j["method"] = q->method()->str();
+  return j;
+}
+
+std::string quant_str(const fb::Quantization* q) {
+  if (q == nullptr || q->scale() == nullptr || q->scale()->size() == 0) return "";
+  char buf[128];
+  if (q->scale()->size() == 1) {
+    const int64_t z = (q->zero_point() && q->zero_point()->size()) ? q->zero_point()->Get(0) : 0;
+    snprintf(buf, sizeof(buf), "scale %.6g zp %lld", static_cast<double>(q->scale()->Get(0)),
+             static_cast<long long>(z));
+  } else {
+    float lo = q->scale()->Get(0), hi = lo;
+    for (float s : *q->scale()) {
+      lo = s < lo ? s : lo;
+      hi = s > hi ? s : hi;
+    }
+    snprintf(buf, sizeof(buf), "per-axis(%d) x%u scale %.3g..%.3g", q->axis(), q->scale()->size(),
+             static_cast<double>(lo), static_cast<double>(hi));
+  }
+  return buf;
+}
+
+std::string options_str(const fb::Operator* op) {
+  char buf[160] = "";
+  switch (op->options_type()) {
+    case fb::OpOptions::Conv2DOptions: {
+      const auto* o = op->options_as_Conv2DOptions();
+      const auto* p = o->padding();
+      snprintf(buf, sizeof(buf), "stride %dx%d dil %dx%d pad %s groups %d", o->stride_h(),
+               o->stride_w(), o->dilation_h(), o->dilation_w(), shape_str(p).c_str(), o->groups());
+      break;
+    }
+    case fb::OpOptions::ConvTranspose2DOptions: {
+      const auto* o = op->options_as_ConvTranspose2DOptions();
+      snprintf(buf, sizeof(buf), "stride %dx%d pad %s groups %d", o->stride_h(), o->stride_w(),
+               shape_str(o->padding()).c_str(), o->groups());
+      break;
+    }
+    case fb::OpOptions::Pool2DOptions: {
+      const auto* o = op->options_as_Pool2DOptions();
+      snprintf(buf, sizeof(buf), "kernel %dx%d stride %dx%d pad %s", o->kernel_h(), o->kernel_w(),
+               o->stride_h(), o->stride_w(), shape_str(o->padding()).c_str());
+      break;
+    }
+    case fb::OpOptions::MeanOptions:
+      snprintf(buf, sizeof(buf), "axes %s", shape_str(op->options_as_MeanOptions()->axes()).c_str());
+      break;
+    case fb::OpOptions::ConcatOptions:
+      snprintf(buf, sizeof(buf), "axis %d", op->options_as_ConcatOptions()->axis());
+      break;
+    case fb::OpOptions::TransposeOptions:
+      snprintf(buf, sizeof(buf), "perm %s",
+               shape_str(op->options_as_TransposeOptions()->perm()).c_str());
+      break;
+    case fb::OpOptions::ResizeOptions: {
+      const auto* o = op->options_as_ResizeOptions();
+      snprintf(buf, sizeof(buf), "%s %s", fb::EnumNameResizeMode(o->mode()),
+               fb::EnumNameCoordinateTransform(o->coordinate_transform()));
+      break;
+    }
+    default:
+      break;
+  }
+  std::string s = buf;
+  if (op->activation() != fb::Activation::NONE) {
+    s += std::string(s.empty() ? "" : " ") + "act " + fb::EnumNameActivation(op->activation());
+  }
+  return s;
+}
+
+int inspect(const InspectOptions& o) {
+  std::ifstream f(o.model, std::ios::binary);
+  if (!f) return fail("cannot open model '" + o.model + "'");
+  std::vector<char> raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::unique_ptr<void, FreeDeleter> buf(aligned_alloc(64, (raw.size() + 63) / 64 * 64 + 64));
+  if (!buf) return fail("out of memory");
+  std::copy(raw.begin(), raw.end(), static_cast<char*>(buf.get()));
+  Model model;
+  const Status s = model.load_buffer(buf.get(), raw.size());
+  if (!s) return fail("model '" + o.model + "': " + s.message());
+  const fb::Model* m = fb::GetModel(buf.get());
+
+  size_t weight_bytes = 0, constants = 0;
+  json tensors = json::array();
+  for (uint32_t i = 0; i < m->tensors()->size(); ++i) {
+    const auto* t = m->tensors()->Get(i);
+    size_t bytes = 0;
+    if (t->buffer() != 0) {
+      bytes = m->buffers()->Get(t->buffer())->data()->size();
+      weight_bytes += bytes;
+      ++constants;
+    }
+    json jt = {{"index", i},
+               {"name", t->name() ? t->name()->str() : ""},
+               {"dtype", fb::EnumNameDType(t->dtype())},
+               {"shape", t->shape() ? std::vector<int32_t>(t->shape()->begin(), t->shape()->end())
+                                    : std::vector<int32_t>{}},
+               {"constant", t->buffer() != 0},
+               {"bytes", bytes}};
+    const json q = quant_json(t->quantization());
+    if (!q.empty()) jt["quantization"] = q;
+    tensors.push_back(jt);
+  }
+  const size_t arena = model.arena_size();
+  Interpreter it;
+  const Status is = it.create(model);
+  if (!is) return fail("model '" + o.model + "': " + is.message());
+  const size_t activations = it.activation_bytes();
+
+  auto tname = [&](int32_t t) -> std::string {
+    if (t < 0) return "-";
+    const auto* tt = m->tensors()->Get(t);
+    return tt->name() ? tt->name()->str() : "#" + std::to_string(t);
+  };
+
+  if (o.json) {
+    json ops = json::array();
+    for (uint32_t i = 0; m->operators() && i < m->operators()->size(); ++i) {
+      const auto* op = m->operators()->Get(i);
+      json jo = {{"index", i},
+                 {"opcode", fb::EnumNameOpCode(op->opcode())},
+                 {"name", op->name() ? op->name()->str() : ""},
+                 {"inputs", std::vector<int32_t>(op->inputs()->begin(), op->inputs()->end())},
+                 {"outputs", std::vector<int32_t>(op->outputs()->begin(), op->outputs()->end())},
+                 {"options", options_str(op)}};
+      if (op->source_nodes()) {
+        std::vector<std::string> src;
+        for (const auto* n : *op->source_nodes()) src.push_back(n->str());
+        jo["source_nodes"] = src;
+      }
+      if (const auto* p = op->int_params()) {
+        json jp = {{"qmin", p->qmin()}, {"qmax", p->qmax()}};
+        if (p->multiplier()) {
+          jp["multiplier"] = std::vector<int32_t>(p->multiplier()->begin(), p->multiplier()->end());
+          jp["rshift"] = std::vector<int>(p->rshift()->begin(), p->rshift()->end());
+        }
+        if (p->lut() && p->lut()->size()) jp["lut_bytes"] = p->lut()->size();
+        jo["integer_params"] = jp;
+      }
+      ops.push_back(jo);
+    }
+    json io_in = json::array(), io_out = json::array();
+    for (int32_t t : *m->inputs()) io_in.push_back(t);
+    for (int32_t t : *m->outputs()) io_out.push_back(t);
+    json meta = json::object();
+    for (uint32_t i = 0; m->metadata() && i < m->metadata()->size(); ++i) {
+      const auto* kv = m->metadata()->Get(i);
+      meta[kv->key() ? kv->key()->str() : ""] = kv->value() ? kv->value()->str() : "";
+    }
+    const json out = {{"file", o.model},
+                      {"file_bytes", raw.size()},
+                      {"version", m->version()},
+                      {"producer", m->producer() ? m->producer()->str() : ""},
+                      {"source", m->source() ? m->source()->str() : ""},
+                      {"description", m->description() ? m->description()->str() : ""},
+                      {"inputs", io_in},
+                      {"outputs", io_out},
+                      {"tensors", tensors},
+                      {"operators", ops},
+                      {"metadata", meta},
+                      {"weight_bytes", weight_bytes},
+                      {"arena_bytes", arena},
+                      {"activation_bytes", activations},
+                      {"prepared_state_bytes", arena - activations}};
+    printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+
+  printf("model: %s (%zu bytes, format v%u)\n", o.model.c_str(), raw.size(), m->version());
+  if (m->producer()) printf("producer: %s\n", m->producer()->c_str());
+  if (m->source() && m->source()->size()) printf("source: %s\n", m->source()->c_str());
+  if (m->description() && m->description()->size()) {
+    printf("description: %s\n", m->description()->c_str());
+  }
+  auto io = [&](const char* what, const flatbuffers::Vector<int32_t>* v) {
+    printf("%s:\n", what);
+    for (int32_t t : *v) {
+      const auto* tt = m->tensors()->Get(t);
+      printf("  %-20s %-8s %-16s %s\n", tname(t).c_str(), fb::EnumNameDType(tt->dtype()),
+             shape_str(tt->shape()).c_str(), quant_str(tt->quantization()).c_str());
+    }
+  };
+  io("inputs", m->inputs());
+  io("outputs", m->outputs());
+  const uint32_t nops = m->operators() ? m->operators()->size() : 0;
+  printf("operators (%u):\n", nops);
+  printf("  %-4s %-18s %-24s %-44s %s\n", "#", "opcode", "name", "inputs -> outputs", "options");
+  for (uint32_t i = 0; i < nops; ++i) {
+    const auto* op = m->operators()->Get(i);
+    std::string io_s;
+    for (uint32_t k = 0; k < op->inputs()->size(); ++k) {
+      const int32_t t = op->inputs()->Get(k);
+      io_s += (k ? ", " : "") + tname(t);
+      if (t >= 0) io_s += shape_str(m->tensors()->Get(t)->shape());
+    }
+    io_s += " -> ";
+    for (uint32_t k = 0; k < op->outputs()->size(); ++k) {
+      const int32_t t = op->outputs()->Get(k);
+      io_s += (k ? ", " : "") + tname(t) + shape_str(m->tensors()->Get(t)->shape());
+    }
+    printf("  %-4u %-18s %-24s %-44s %s\n", i, fb::EnumNameOpCode(op->opcode()),
+           op->name() ? op->name()->c_str() : "", io_s.c_str(), options_str(op).c_str());
+  }
+  printf("tensors (%u):\n", m->tensors()->size());
+  printf("  %-4s %-24s %-8s %-18s %-10s %s\n", "#", "name", "dtype", "shape", "bytes",
+         "quantization");
+  for (uint32_t i = 0; i < m->tensors()->size(); ++i) {
+    const auto* t = m->tensors()->Get(i);
+    const size_t b = t->buffer() ? m->buffers()->Get(t->buffer())->data()->size() : 0;
+    printf("  %-4u %-24s %-8s %-18s %-10s %s\n", i, tname(static_cast<int32_t>(i)).c_str(),
+           fb::EnumNameDType(t->dtype()), shape_str(t->shape()).c_str(),
+           b ? std::to_string(b).c_str() : "-", quant_str(t->quantization()).c_str());
+  }
+  if (m->metadata() && m->metadata()->size()) {
+    printf("metadata:\n");
+    for (const auto* kv : *m->metadata()) {
+      printf("  %s = %s\n", kv->key() ? kv->key()->c_str() : "", kv->value() ? kv->value()->c_str() : "");
+    }
+  }
+  printf("weights: %zu bytes in %zu constants\n", weight_bytes, constants);
+  printf("arena: %zu bytes (activations %zu + prepared state %zu)\n", arena, activations,
+         arena - activations);
+  return 0;
+}
+
+}  // namespace
+
+void add_inspect(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<InspectOptions>();
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a model's operators, tensors and memory");
+  cmd->add_option("model", o->model, "Model file (.octet)")->required();
+  cmd->add_flag("--json", o->json, "Print JSON instead of tables");
+  cmd->callback([o, exit_code] { *exit_code = inspect(*o); });
+}
+
+}  // namespace octet::cli
