@@ -5,6 +5,17 @@
 // kernels.)
 #pragma once
 
+#include "kernels/activation/activation.h"
+#include "kernels/binary/binary.h"
 #include "kernels/common/requantize.h"
 #include "kernels/common/types.h"
+#include "kernels/conv2d/conv2d.h"
+#include "kernels/conv_transpose2d/conv_transpose2d.h"
+#include "kernels/data_movement/data_movement.h"
+#include "kernels/fully_connected/fully_connected.h"
+#include "kernels/matmul/matmul.h"
+#include "kernels/mean/mean.h"
+#include "kernels/pool2d/pool2d.h"
 #include "kernels/quantize/quantize.h"
+#include "kernels/resize/resize.h"
+#include "kernels/softmax/softmax.h"
