@@ -14,6 +14,8 @@
 
 #include "converter/quant/lut.h"
 #include "converter/quant/quant_math.h"
+#include "runtime/crc32c.h"
+#include "runtime/model.h"
 #include "schema/octet_generated.h"
 
 namespace octet {
@@ -849,7 +851,13 @@ void compute_int_params(const fb::ModelT& model, const std::vector<Quant>& quant
         if (same) {
           w.push(Multiplier{0, 1});  // verbatim copy
         } else {
-          w.push(double(w.scale(in)) / w.scale(y));
+          // M = 0 is reserved for "verbatim", so a rescale must not round to 0.
+          Multiplier m{};
+          if (!quant::quantize_multiplier(double(w.scale(in)) / w.scale(y), &m) ||
+              m.multiplier == 0) {
+            bad(op.name + ": concat input scale is not representable relative to the output");
+          }
+          w.push(m);
         }
       }
       w.clamp(y);
@@ -878,14 +886,32 @@ void compute_int_params(const fb::ModelT& model, const std::vector<Quant>& quant
 
 }  // namespace
 
+void seal_model(std::vector<uint8_t>& bytes) {
+  flatbuffers::Verifier v(bytes.data(), bytes.size());
+  if (bytes.size() < 8 || !fb::ModelBufferHasIdentifier(bytes.data()) ||
+      !fb::VerifyModelBuffer(v)) {
+    bad("seal_model: not a valid .octet model");
+  }
+  const fb::Model* m = fb::GetModel(bytes.data());
+  const size_t at = rt::checksum_field_offset(m, bytes.data());
+  if (at == SIZE_MAX) bad("seal_model: the model has no checksum field");
+  const uint32_t crc = rt::model_checksum(bytes.data(), bytes.size(), at);
+  for (int b = 0; b < 4; ++b) bytes[at + b] = static_cast<uint8_t>(crc >> (8 * b));
+}
+
 std::vector<uint8_t> ModelBuilder::finish() {
   for (auto& op : impl_->model.operators) {
     op->int_params.reset();
     compute_int_params(impl_->model, impl_->quants, *op);
   }
+  // A non-default placeholder makes FlatBuffers store the field; seal_model
+  // then overwrites it in place.
+  impl_->model.checksum = 0xFFFFFFFFu;
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   fbb.Finish(fb::Model::Pack(fbb, &impl_->model), fb::ModelIdentifier());
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  seal_model(bytes);
+  return bytes;
 }
 
 void ModelBuilder::save(const std::string& path) {

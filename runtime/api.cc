@@ -71,6 +71,13 @@ const octet_allocator* model_allocator(const octet_model_options* o) {
              : nullptr;
 }
 
+uint32_t model_flags(const octet_model_options* o) {
+  return (o != nullptr &&
+          o->struct_size >= offsetof(octet_model_options, flags) + sizeof(o->flags))
+             ? o->flags
+             : 0u;
+}
+
 // After the structural verification, prepare once in measuring mode: every
 // operator's checks run at load, and the arena size becomes known.
 octet_status finish_load(octet_model* m) {
@@ -152,6 +159,7 @@ octet_status octet_model_load_file(const char* path, const octet_model_options* 
   octet_model* m = create_with<octet_model>(a, model_allocator(options));
   if (m == nullptr) return OCTET_ERROR_OUT_OF_MEMORY;
   *out = m;
+  m->flags = model_flags(options);
   if (path == nullptr) return m->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "model path is null");
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -190,6 +198,7 @@ octet_status octet_model_load_buffer(const void* data, size_t size,
   octet_model* m = create_with<octet_model>(a, model_allocator(options));
   if (m == nullptr) return OCTET_ERROR_OUT_OF_MEMORY;
   *out = m;
+  m->flags = model_flags(options);
   if (data == nullptr) return m->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "model data is null");
   m->data = static_cast<const uint8_t*>(data);
   m->size = size;

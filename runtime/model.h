@@ -41,6 +41,16 @@ struct TensorDesc {
   int32_t dim(int32_t i) const { return dims[i < 0 ? rank + i : i]; }
 };
 
+/// Byte offset of Model.checksum within the file starting at `base`, or
+/// SIZE_MAX when the field is absent (an unsealed file).
+inline size_t checksum_field_offset(const octet::schema::Model* model, const uint8_t* base) {
+  // Generated tables derive privately from flatbuffers::Table; the cast is
+  // the documented way to reach the field's address.
+  const uint8_t* field = reinterpret_cast<const flatbuffers::Table*>(model)->GetAddressOf(
+      octet::schema::Model::VT_CHECKSUM);
+  return field == nullptr ? SIZE_MAX : static_cast<size_t>(field - base);
+}
+
 /// Integer range of a dtype (int types), used for zero points and clamps.
 bool dtype_int_range(octet_dtype dtype, int64_t* lo, int64_t* hi);
 
@@ -66,6 +76,7 @@ struct octet_model {
   const int32_t* outputs = nullptr;
   int32_t num_outputs = 0;
   bool valid = false;
+  uint32_t flags = 0;
 
   /// Filled by the validation prepare at load.
   size_t persistent_bytes = 0;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "runtime/crc32c.h"
 #include "runtime/model.h"
 #include "runtime/ops/registry.h"
 
@@ -239,6 +240,16 @@ octet_status verify_and_decode(octet_model* m) {
   }
   m->fb = octet::schema::GetModel(m->data);
   const auto* fb = m->fb;
+  if (fb->checksum() != 0 && (m->flags & OCTET_MODEL_SKIP_CHECKSUM) == 0) {
+    const uint32_t computed =
+        model_checksum(m->data, m->size, checksum_field_offset(fb, m->data));
+    if (computed != fb->checksum()) {
+      return e.fail(OCTET_ERROR_INVALID_MODEL,
+                    "checksum mismatch: the file is damaged (stored CRC-32C %08x, computed "
+                    "%08x)",
+                    fb->checksum(), computed);
+    }
+  }
   if (fb->version() != kFormatVersion) {
     return e.fail(OCTET_ERROR_UNSUPPORTED, "model format version %u; this runtime reads version %u",
                   fb->version(), kFormatVersion);

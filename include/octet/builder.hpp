@@ -89,6 +89,12 @@ struct ResizeOptions {
   float scale_h = 0, scale_w = 0;
 };
 
+/// Writes the whole-file CRC-32C into a serialized model (which must carry
+/// the checksum field, as every file ModelBuilder writes does). Tools that
+/// edit a model's bytes call it afterwards. Throws std::invalid_argument if
+/// `bytes` is not a model with a checksum field.
+void seal_model(std::vector<uint8_t>& bytes);
+
 /// Builds one model. Not thread-safe; cheap to create.
 class ModelBuilder {
  public:

@@ -100,12 +100,25 @@ typedef struct octet_tensor_info {
 
 typedef struct octet_model octet_model;
 
+/** Flags for octet_model_options.flags. */
+enum {
+  /**
+   * Skip the whole-file CRC-32C check at load. The structural and semantic
+   * checks still run; only damage inside weights or parameters goes unseen.
+   * For very large models on slow storage, where reading every page at load
+   * costs more than it is worth.
+   */
+  OCTET_MODEL_SKIP_CHECKSUM = 1u << 0,
+};
+
 /** Options for loading a model. Zero-initialize, then set struct_size. */
 typedef struct octet_model_options {
   /** sizeof(octet_model_options): lets the struct grow compatibly. */
   size_t struct_size;
   /** Allocator for the model's own bookkeeping; NULL = malloc/free. */
   const octet_allocator* allocator;
+  /** OCTET_MODEL_* flags. */
+  uint32_t flags;
 } octet_model_options;
 
 /**

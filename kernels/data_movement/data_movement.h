@@ -39,14 +39,14 @@ void split_reference(int32_t rank, const int32_t* dims, int32_t axis, int32_t nu
 /// step_d ≠ 0 and may be negative (ONNX Slice with negative steps walks
 /// backwards from begin); every index read must lie inside the input.
 void slice_reference(int32_t rank, const int32_t* in_dims, const int32_t* begin,
-                     const int32_t* step, const int32_t* out_dims, const void* x,
-                     size_t elem_size, void* y);
+                     const int32_t* step, const int32_t* out_dims, const void* x, size_t elem_size,
+                     void* y);
 
 /// ONNX Transpose: output dim i is input dim perm[i], i.e. out_dims[i] =
 /// in_dims[perm[i]] and y[o_0, …, o_{r−1}] = x[i] with i[perm[k]] = o_k.
 /// Rank 0 copies one element.
-void transpose_reference(int32_t rank, const int32_t* in_dims, const int32_t* perm,
-                         const void* x, size_t elem_size, void* y);
+void transpose_reference(int32_t rank, const int32_t* in_dims, const int32_t* perm, const void* x,
+                         size_t elem_size, void* y);
 
 /// Values mirror schema PadMode.
 enum class PadMode : int8_t {

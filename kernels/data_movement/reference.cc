@@ -143,8 +143,8 @@ void split_reference(int32_t rank, const int32_t* dims, int32_t axis, int32_t nu
 }
 
 void slice_reference(int32_t rank, const int32_t* in_dims, const int32_t* begin,
-                     const int32_t* step, const int32_t* out_dims, const void* x,
-                     size_t elem_size, void* y) {
+                     const int32_t* step, const int32_t* out_dims, const void* x, size_t elem_size,
+                     void* y) {
   check_dims(rank, in_dims);
   check_dims(rank, out_dims);
   for (int32_t d = 0; d < rank; ++d) {
@@ -170,8 +170,8 @@ void slice_reference(int32_t rank, const int32_t* in_dims, const int32_t* begin,
   });
 }
 
-void transpose_reference(int32_t rank, const int32_t* in_dims, const int32_t* perm,
-                         const void* x, size_t elem_size, void* y) {
+void transpose_reference(int32_t rank, const int32_t* in_dims, const int32_t* perm, const void* x,
+                         size_t elem_size, void* y) {
   check_dims(rank, in_dims);
   int32_t out_dims[kMaxRank];
   bool seen[kMaxRank] = {};

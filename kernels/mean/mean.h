@@ -15,10 +15,10 @@ namespace octet::kernels {
 /// kept dims in input order; whether reduced dims stay as 1s (keep_dims) does
 /// not change the memory layout, so the kernel ignores it.
 struct MeanShape {
-  int32_t rank;             ///< 0..kMaxRank
-  const int32_t* dims;      ///< rank input dims
-  int32_t num_axes;         ///< 0..rank; 0 reduces nothing (n = 1, a copy)
-  const int32_t* axes;      ///< distinct, in [−rank, rank) (negative counts from the end)
+  int32_t rank;         ///< 0..kMaxRank
+  const int32_t* dims;  ///< rank input dims
+  int32_t num_axes;     ///< 0..rank; 0 reduces nothing (n = 1, a copy)
+  const int32_t* axes;  ///< distinct, in [−rank, rank) (negative counts from the end)
 };
 
 /// y = clamp(Σ x / n) over the reduced axes, n = product of the reduced dims.

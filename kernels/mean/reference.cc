@@ -73,8 +73,7 @@ int64_t split_axes(const MeanShape& s, Axes* kept, Axes* reduced) {
 
 }  // namespace
 
-void mean_f32_reference(const MeanShape& shape, const float* x, const FloatClamp& clamp,
-                        float* y) {
+void mean_f32_reference(const MeanShape& shape, const float* x, const FloatClamp& clamp, float* y) {
   Axes kept, reduced;
   const int64_t n = split_axes(shape, &kept, &reduced);
   float* out = y;
@@ -97,8 +96,8 @@ void mean_qs8_reference(const MeanShape& shape, const int8_t* x, int32_t x_zero_
   // |x − zx| ≤ 255: an int32 sum of fewer than 2^23 terms cannot wrap.
   assert(n < (int64_t{1} << 23));
   // An empty reduction has no mean; real 0 (the zero point) is the quiet answer.
-  const Multiplier mn = n > 0 ? divide_multiplier(m.multiplier, m.rshift, static_cast<int32_t>(n))
-                              : Multiplier{0, 1};
+  const Multiplier mn =
+      n > 0 ? divide_multiplier(m.multiplier, m.rshift, static_cast<int32_t>(n)) : Multiplier{0, 1};
   int8_t* out = y;
   walk(kept, 0, [&](size_t base) {
     int32_t acc = 0;

@@ -43,20 +43,20 @@ void max_pool2d_f32_reference(const Pool2DShape& shape, const float* x, const Fl
 /// y = clamp(max over the window's positions inside the input, qmin, qmax).
 /// Input and output share scale and zero point (the loader checks), so no
 /// requantization. A window with no position inside the input yields qmin.
-void max_pool2d_qs8_reference(const Pool2DShape& shape, const int8_t* x, int32_t qmin,
-                              int32_t qmax, int8_t* y);
+void max_pool2d_qs8_reference(const Pool2DShape& shape, const int8_t* x, int32_t qmin, int32_t qmax,
+                              int8_t* y);
 
 /// y = clamp(Σ x / n), n the window count (see Pool2DShape::count_include_pad);
 /// padding contributes 0. A window with n = 0 yields clamp(0).
-void average_pool2d_f32_reference(const Pool2DShape& shape, const float* x,
-                                  const FloatClamp& clamp, float* y);
+void average_pool2d_f32_reference(const Pool2DShape& shape, const float* x, const FloatClamp& clamp,
+                                  float* y);
 
 /// acc = Σ (x − x_zero_point) over the window's positions inside the input,
 /// y = clamp(requantize(acc, divide_multiplier(m, n)) + y_zero_point, qmin, qmax)
 /// with n as for f32 and m ≈ s_x / s_y. A window with n = 0 yields
 /// clamp(y_zero_point), i.e. real 0.
-void average_pool2d_qs8_reference(const Pool2DShape& shape, const int8_t* x,
-                                  int32_t x_zero_point, const Multiplier& m, int32_t y_zero_point,
-                                  int32_t qmin, int32_t qmax, int8_t* y);
+void average_pool2d_qs8_reference(const Pool2DShape& shape, const int8_t* x, int32_t x_zero_point,
+                                  const Multiplier& m, int32_t y_zero_point, int32_t qmin,
+                                  int32_t qmax, int8_t* y);
 
 }  // namespace octet::kernels

@@ -138,8 +138,8 @@ void average_pool2d_qs8_reference(const Pool2DShape& s, const int8_t* x, int32_t
       for (int32_t ow = 0; ow < s.out_w; ++ow) {
         const int32_t count = window_count(s, oh, ow);
         // Per output position, not per element: borders see different counts.
-        const Multiplier mn = count > 0 ? divide_multiplier(m.multiplier, m.rshift, count)
-                                        : Multiplier{0, 1};
+        const Multiplier mn =
+            count > 0 ? divide_multiplier(m.multiplier, m.rshift, count) : Multiplier{0, 1};
         for (int32_t c = 0; c < s.channels; ++c) {
           int32_t acc = 0;
           for_each_tap(s, n, oh, ow, c, [&](size_t i) { acc += x[i] - x_zero_point; });

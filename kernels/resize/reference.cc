@@ -62,8 +62,7 @@ inline size_t offset(const ResizeShape& s, int32_t n, int32_t y, int32_t x) {
 
 size_t resize_axis_table_bytes(int32_t out_size) {
   assert(out_size >= 0);
-  return static_cast<size_t>(out_size) *
-         (2 * sizeof(int32_t) + sizeof(float) + sizeof(int16_t));
+  return static_cast<size_t>(out_size) * (2 * sizeof(int32_t) + sizeof(float) + sizeof(int16_t));
 }
 
 ResizeAxisTable resize_axis_table_init(int32_t in_size, int32_t out_size, float scale,
@@ -106,8 +105,7 @@ ResizeAxisTable resize_axis_table_init(int32_t in_size, int32_t out_size, float 
 }
 
 void resize_nearest_reference(const ResizeShape& s, const ResizeAxisTable& h,
-                              const ResizeAxisTable& w, const void* x, size_t elem_size,
-                              void* y) {
+                              const ResizeAxisTable& w, const void* x, size_t elem_size, void* y) {
   const auto* in = static_cast<const uint8_t*>(x);
   auto* out = static_cast<uint8_t*>(y);
   const size_t pixel = static_cast<size_t>(s.channels) * elem_size;
@@ -147,9 +145,9 @@ void resize_bilinear_f32_reference(const ResizeShape& s, const ResizeAxisTable& 
 }
 
 void resize_bilinear_qs8_reference(const ResizeShape& s, const ResizeAxisTable& h,
-                                   const ResizeAxisTable& w, const int8_t* x,
-                                   int32_t x_zero_point, const Multiplier& m,
-                                   int32_t y_zero_point, int32_t qmin, int32_t qmax, int8_t* y) {
+                                   const ResizeAxisTable& w, const int8_t* x, int32_t x_zero_point,
+                                   const Multiplier& m, int32_t y_zero_point, int32_t qmin,
+                                   int32_t qmax, int8_t* y) {
   assert(-128 <= qmin && qmin <= qmax && qmax <= 127);
   // The weights carry 2 × 10 fractional bits that the shift must remove.
   assert(m.rshift + 20 <= 62);

@@ -75,8 +75,7 @@ struct ResizeShape {
 
 /// y[n, oy, ox, c] = x[n, h.index0[oy], w.index0[ox], c] for any element type.
 void resize_nearest_reference(const ResizeShape& shape, const ResizeAxisTable& h,
-                              const ResizeAxisTable& w, const void* x, size_t elem_size,
-                              void* y);
+                              const ResizeAxisTable& w, const void* x, size_t elem_size, void* y);
 
 /// Interpolates along W, then along H (the ONNX reference's order), with the
 /// tables' lambda_f32, then clamps.
@@ -89,8 +88,8 @@ void resize_bilinear_f32_reference(const ResizeShape& shape, const ResizeAxisTab
 /// y = clamp(requantize(acc, m.multiplier, m.rshift + 20) + y_zero_point, qmin, qmax),
 /// m ≈ s_x / s_y with m.rshift ≤ 42.
 void resize_bilinear_qs8_reference(const ResizeShape& shape, const ResizeAxisTable& h,
-                                   const ResizeAxisTable& w, const int8_t* x,
-                                   int32_t x_zero_point, const Multiplier& m,
-                                   int32_t y_zero_point, int32_t qmin, int32_t qmax, int8_t* y);
+                                   const ResizeAxisTable& w, const int8_t* x, int32_t x_zero_point,
+                                   const Multiplier& m, int32_t y_zero_point, int32_t qmin,
+                                   int32_t qmax, int8_t* y);
 
 }  // namespace octet::kernels

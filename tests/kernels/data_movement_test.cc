@@ -5,16 +5,15 @@
 // of a rank-4 transpose checked by index math, element sizes 1, 2 and 4, int8
 // concat with per-input requantization (verbatim inputs, ties, clamps), and
 // fixed-seed shapes checked against coordinate arithmetic written here.
-#include <catch2/catch.hpp>
+#include "kernels/data_movement/data_movement.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <numeric>
 #include <random>
 #include <vector>
-
-#include "kernels/data_movement/data_movement.h"
 
 using octet::kernels::Multiplier;
 using octet::kernels::PadMode;
@@ -68,8 +67,7 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 int32_t doc_requant(int32_t d, const Multiplier& m, int32_t zy, int32_t qmin, int32_t qmax) {
   const int64_t t = m.rshift;
-  const int64_t r =
-      floor_div(int64_t{d} * m.multiplier + (int64_t{1} << (t - 1)), int64_t{1} << t);
+  const int64_t r = floor_div(int64_t{d} * m.multiplier + (int64_t{1} << (t - 1)), int64_t{1} << t);
   return static_cast<int32_t>(std::clamp<int64_t>(r + zy, qmin, qmax));
 }
 
@@ -98,8 +96,7 @@ TEST_CASE("concat: ONNX examples", "[data_movement]") {
   }
 }
 
-TEST_CASE("concat and split: random shapes, element sizes 1/2/4, empty inputs",
-          "[data_movement]") {
+TEST_CASE("concat and split: random shapes, element sizes 1/2/4, empty inputs", "[data_movement]") {
   std::mt19937 rng(42);
   auto pick = [&](int32_t lo, int32_t hi) {
     return std::uniform_int_distribution<int32_t>(lo, hi)(rng);
@@ -214,7 +211,8 @@ TEST_CASE("concat_qs8: random, against the doc formula", "[data_movement]") {
       for (auto& v : in[i]) v = static_cast<int8_t>(pick(-128, 127));
       ptrs[i] = in[i].data();
       zps[i] = pick(-128, 127);
-      ms[i] = pick(0, 2) == 0 ? Multiplier{0, 1} : Multiplier{pick(1 << 30, INT32_MAX), pick(29, 33)};
+      ms[i] =
+          pick(0, 2) == 0 ? Multiplier{0, 1} : Multiplier{pick(1 << 30, INT32_MAX), pick(29, 33)};
     }
     const int32_t zy = pick(-128, 127), qmin = pick(-128, -1), qmax = pick(0, 127);
     std::vector<int8_t> y(element_count(dims));
@@ -323,8 +321,8 @@ TEST_CASE("transpose: every permutation of a rank-4 tensor", "[data_movement]") 
     std::vector<int32_t> out_dims(4);
     for (int k = 0; k < 4; ++k) out_dims[k] = in_dims[perm[k]];
     std::vector<int32_t> y(120, -1);
-    octet::kernels::transpose_reference(4, in_dims.data(), perm.data(), x.data(),
-                                        sizeof(int32_t), y.data());
+    octet::kernels::transpose_reference(4, in_dims.data(), perm.data(), x.data(), sizeof(int32_t),
+                                        y.data());
     for (int64_t e = 0; e < 120; ++e) {
       const std::vector<int64_t> o = unravel(e, out_dims);
       std::vector<int64_t> i(4);
@@ -386,14 +384,14 @@ TEST_CASE("pad: ONNX examples", "[data_movement]") {
           std::vector<float>{0, 0, 1.0f, 1.2f, 0, 0, 2.3f, 3.4f, 0, 0, 4.5f, 5.7f});
   }
   SECTION("reflect (pad reaches past the opposite edge)") {
-    CHECK(pad_f32(dims, pads, PadMode::kReflect, x) ==
-          std::vector<float>{1.0f, 1.2f, 1.0f, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5f, 5.7f, 4.5f,
-                             5.7f});
+    CHECK(pad_f32(dims, pads, PadMode::kReflect, x) == std::vector<float>{1.0f, 1.2f, 1.0f, 1.2f,
+                                                                          2.3f, 3.4f, 2.3f, 3.4f,
+                                                                          4.5f, 5.7f, 4.5f, 5.7f});
   }
   SECTION("edge") {
-    CHECK(pad_f32(dims, pads, PadMode::kEdge, x) ==
-          std::vector<float>{1.0f, 1.0f, 1.0f, 1.2f, 2.3f, 2.3f, 2.3f, 3.4f, 4.5f, 4.5f, 4.5f,
-                             5.7f});
+    CHECK(pad_f32(dims, pads, PadMode::kEdge, x) == std::vector<float>{1.0f, 1.0f, 1.0f, 1.2f, 2.3f,
+                                                                       2.3f, 2.3f, 3.4f, 4.5f, 4.5f,
+                                                                       4.5f, 5.7f});
   }
 }
 
@@ -417,20 +415,18 @@ TEST_CASE("pad: 2-D reflect and edge, corners", "[data_movement]") {
   const std::vector<int32_t> dims = {2, 3};
   const std::vector<float> x = {1, 2, 3, 4, 5, 6};
   const std::vector<int32_t> pads = {1, 2, 1, 1};
-  CHECK(pad_f32(dims, pads, PadMode::kReflect, x) ==
-        std::vector<float>{6, 5, 4, 5, 6, 5,  //
-                           3, 2, 1, 2, 3, 2,  //
-                           6, 5, 4, 5, 6, 5,  //
-                           3, 2, 1, 2, 3, 2});
-  CHECK(pad_f32(dims, pads, PadMode::kEdge, x) ==
-        std::vector<float>{1, 1, 1, 2, 3, 3,  //
-                           1, 1, 1, 2, 3, 3,  //
-                           4, 4, 4, 5, 6, 6,  //
-                           4, 4, 4, 5, 6, 6});
+  CHECK(pad_f32(dims, pads, PadMode::kReflect, x) == std::vector<float>{6, 5, 4, 5, 6, 5,  //
+                                                                        3, 2, 1, 2, 3, 2,  //
+                                                                        6, 5, 4, 5, 6, 5,  //
+                                                                        3, 2, 1, 2, 3, 2});
+  CHECK(pad_f32(dims, pads, PadMode::kEdge, x) == std::vector<float>{1, 1, 1, 2, 3, 3,  //
+                                                                     1, 1, 1, 2, 3, 3,  //
+                                                                     4, 4, 4, 5, 6, 6,  //
+                                                                     4, 4, 4, 5, 6, 6});
   CHECK(pad_f32(dims, pads, PadMode::kConstant, x, 0.5f) ==
         std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f,  //
-                           0.5f, 0.5f, 1, 2, 3, 0.5f,           //
-                           0.5f, 0.5f, 4, 5, 6, 0.5f,           //
+                           0.5f, 0.5f, 1,    2,    3,    0.5f,  //
+                           0.5f, 0.5f, 4,    5,    6,    0.5f,  //
                            0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f});
 }
 
@@ -500,9 +496,12 @@ TEST_CASE("pad: random shapes against coordinate math", "[data_movement]") {
           } else {
             // Bounce between the edges one step at a time.
             while (c < 0 || c >= n) {
-              if (n == 1) c = 0;
-              else if (c < 0) c = -c;
-              else c = 2 * (n - 1) - c;
+              if (n == 1)
+                c = 0;
+              else if (c < 0)
+                c = -c;
+              else
+                c = 2 * (n - 1) - c;
             }
           }
         }

@@ -5,9 +5,10 @@
 // ties, and fixed-seed int8 cases up to rank 6 checked exactly against the doc
 // formula (accumulated here by scattering each input element to its output
 // with division and modulo) and within half an output step of the real mean.
-#include <catch2/catch.hpp>
+#include "kernels/mean/mean.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "converter/quant/quant_math.h"
-#include "kernels/mean/mean.h"
 #include "kernels/pool2d/pool2d.h"
 
 using octet::kernels::FloatClamp;
@@ -155,8 +155,8 @@ TEST_CASE("mean_qs8: equals average_pool2d_qs8 over the whole map", "[mean]") {
   const std::vector<int32_t> dims = {1, h, w, c};
   const std::vector<int32_t> axes = {1, 2};
   std::vector<int8_t> by_mean(c), by_pool(c);
-  octet::kernels::mean_qs8_reference(MeanShape{4, dims.data(), 2, axes.data()}, x.data(), 3, m,
-                                     -7, -128, 127, by_mean.data());
+  octet::kernels::mean_qs8_reference(MeanShape{4, dims.data(), 2, axes.data()}, x.data(), 3, m, -7,
+                                     -128, 127, by_mean.data());
   octet::kernels::Pool2DShape p{};
   p.batch = 1;
   p.in_h = p.kernel_h = h;
@@ -189,8 +189,8 @@ TEST_CASE("mean_qs8: random shapes and axes, exact and within half a step", "[me
     const int32_t zx = pick(-128, 127), zy = pick(-128, 127);
     const int32_t qmin = pick(0, 3) == 0 ? pick(-128, 0) : -128;
     const int32_t qmax = pick(0, 3) == 0 ? pick(qmin, 127) : 127;
-    const double real_m = std::ldexp(std::uniform_real_distribution<double>(0.5, 1.0)(rng),
-                                     pick(-3, 2));
+    const double real_m =
+        std::ldexp(std::uniform_real_distribution<double>(0.5, 1.0)(rng), pick(-3, 2));
     Multiplier m{};
     REQUIRE(octet::quant::quantize_multiplier(real_m, &m));
 

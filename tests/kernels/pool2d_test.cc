@@ -6,9 +6,10 @@
 // against the doc formula (written here by scanning the whole input for each
 // window with modular arithmetic, independently of the kernels' tap loops) and
 // within half an output step of the real-valued average.
-#include <catch2/catch.hpp>
+#include "kernels/pool2d/pool2d.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "converter/quant/quant_math.h"
-#include "kernels/pool2d/pool2d.h"
 
 using octet::kernels::FloatClamp;
 using octet::kernels::Multiplier;
@@ -114,7 +114,8 @@ struct AxisTaps {
   int32_t padded_count(int32_t o) const {
     int32_t n = 0;
     const int32_t hi = pad_after < 0 ? std::numeric_limits<int32_t>::max() : in + pad_after;
-    for (int32_t i = -pad_before - kernel * dilation; i < in + kernel * dilation + stride * 4; ++i) {
+    for (int32_t i = -pad_before - kernel * dilation; i < in + kernel * dilation + stride * 4;
+         ++i) {
       n += is_tap(o, i) && i >= -pad_before && i < hi;
     }
     return n;
@@ -160,10 +161,10 @@ Qs8Case random_case(std::mt19937& rng) {
   s.pad_right = pick(0, s.kernel_w - 1);
   s.count_include_pad = pick(0, 1) == 1;
   const bool ceil_mode = pick(0, 1) == 1;
-  s.out_h = out_size(s.in_h, s.kernel_h, s.stride_h, s.dilation_h, s.pad_top, s.pad_bottom,
-                     ceil_mode);
-  s.out_w = out_size(s.in_w, s.kernel_w, s.stride_w, s.dilation_w, s.pad_left, s.pad_right,
-                     ceil_mode);
+  s.out_h =
+      out_size(s.in_h, s.kernel_h, s.stride_h, s.dilation_h, s.pad_top, s.pad_bottom, ceil_mode);
+  s.out_w =
+      out_size(s.in_w, s.kernel_w, s.stride_w, s.dilation_w, s.pad_left, s.pad_right, ceil_mode);
   c.zx = pick(-128, 127);
   c.zy = pick(-128, 127);
   c.qmin = pick(0, 3) == 0 ? pick(-128, 0) : -128;
@@ -177,8 +178,8 @@ Qs8Case random_case(std::mt19937& rng) {
 TEST_CASE("max_pool2d_f32: ONNX examples", "[pool2d]") {
   SECTION("precomputed_pads: 5x5, kernel 5, pads 2") {
     check_close(run_max_f32(square(5, 5, 5, 1, 2), iota_f32(25)),
-                {13, 14, 15, 15, 15, 18, 19, 20, 20, 20, 23, 24, 25, 25, 25,
-                 23, 24, 25, 25, 25, 23, 24, 25, 25, 25});
+                {13, 14, 15, 15, 15, 18, 19, 20, 20, 20, 23, 24, 25,
+                 25, 25, 23, 24, 25, 25, 25, 23, 24, 25, 25, 25});
   }
   SECTION("precomputed_strides: 5x5, kernel 2, stride 2") {
     check_close(run_max_f32(square(5, 2, 2, 2, 0), iota_f32(25)), {7, 9, 17, 19});
@@ -198,8 +199,7 @@ TEST_CASE("max_pool2d_f32: ONNX examples", "[pool2d]") {
 TEST_CASE("max_pool2d_f32: padding is never the maximum", "[pool2d]") {
   // All inputs negative: a zero-padded max would return 0 at the borders.
   std::vector<float> x = iota_f32(9, -20.0f);  // -20 .. -12
-  check_close(run_max_f32(square(3, 3, 3, 1, 1), x),
-              {-16, -15, -15, -13, -12, -12, -13, -12, -12});
+  check_close(run_max_f32(square(3, 3, 3, 1, 1), x), {-16, -15, -15, -13, -12, -12, -13, -12, -12});
 }
 
 TEST_CASE("max_pool2d_f32: channels, batch and clamp", "[pool2d]") {
@@ -218,14 +218,14 @@ TEST_CASE("max_pool2d_f32: channels, batch and clamp", "[pool2d]") {
 TEST_CASE("average_pool2d_f32: ONNX examples", "[pool2d]") {
   SECTION("precomputed_pads: padding excluded") {
     check_close(run_avg_f32(square(5, 5, 5, 1, 2), iota_f32(25)),
-                {7,  7.5f,  8,  8.5f,  9,  9.5f,  10, 10.5f, 11, 11.5f, 12, 12.5f, 13,
-                 13.5f, 14, 14.5f, 15, 15.5f, 16, 16.5f, 17, 17.5f, 18, 18.5f, 19});
+                {7,  7.5f,  8,  8.5f,  9,  9.5f,  10, 10.5f, 11, 11.5f, 12, 12.5f, 13, 13.5f,
+                 14, 14.5f, 15, 15.5f, 16, 16.5f, 17, 17.5f, 18, 18.5f, 19});
   }
   SECTION("precomputed_pads_count_include_pad") {
-    check_close(run_avg_f32(square(5, 5, 5, 1, 2, true), iota_f32(25)),
-                {2.52f, 3.6f, 4.8f,  4.08f, 3.24f, 4.56f, 6.4f,  8.4f,  7.04f,
-                 5.52f, 7.2f, 10.0f, 13.0f, 10.8f, 8.4f,  6.96f, 9.6f,  12.4f,
-                 10.24f, 7.92f, 6.12f, 8.4f, 10.8f, 8.88f, 6.84f});
+    check_close(
+        run_avg_f32(square(5, 5, 5, 1, 2, true), iota_f32(25)),
+        {2.52f, 3.6f, 4.8f,  4.08f, 3.24f, 4.56f,  6.4f,  8.4f,  7.04f, 5.52f, 7.2f,  10.0f, 13.0f,
+         10.8f, 8.4f, 6.96f, 9.6f,  12.4f, 10.24f, 7.92f, 6.12f, 8.4f,  10.8f, 8.88f, 6.84f});
   }
   SECTION("precomputed_strides") {
     check_close(run_avg_f32(square(5, 2, 2, 2, 0), iota_f32(25)), {4, 6, 14, 16});
@@ -323,7 +323,8 @@ TEST_CASE("max_pool2d_qs8: random cases against a window scan", "[pool2d]") {
             for (int32_t ih = 0; ih < s.in_h; ++ih)
               for (int32_t iw = 0; iw < s.in_w; ++iw)
                 if (ah.is_tap(oh, ih) && aw.is_tap(ow, iw))
-                  mx = std::max<int32_t>(mx, x[((n * s.in_h + ih) * s.in_w + iw) * s.channels + ch]);
+                  mx =
+                      std::max<int32_t>(mx, x[((n * s.in_h + ih) * s.in_w + iw) * s.channels + ch]);
             const int32_t want = mx == -1000 ? c.qmin : std::clamp(mx, c.qmin, c.qmax);
             INFO("iter " << iter << " output " << o);
             REQUIRE(y[o] == want);
@@ -349,7 +350,7 @@ TEST_CASE("average_pool2d_qs8: rounding ties go toward +infinity", "[pool2d]") {
   CHECK(y == 5);
   // m = 0.5: (7 + 8) / 2 · 0.5 = 3.75 -> 4.
   octet::kernels::average_pool2d_qs8_reference(s, shifted, 10, Multiplier{1 << 30, 31}, 0, -128,
-                                                127, &y);
+                                               127, &y);
   CHECK(y == 4);
   // Three values: 4 / 3 = 1.33 -> 1; 5 / 3 = 1.67 -> 2.
   s.in_w = 3;
@@ -368,7 +369,7 @@ TEST_CASE("average_pool2d_qs8: borders with and without count_include_pad", "[po
   const Multiplier one{1 << 30, 30};
   std::vector<int8_t> y(9);
   octet::kernels::average_pool2d_qs8_reference(square(3, 3, 3, 1, 1, false), x.data(), -5, one, 0,
-                                                -128, 127, y.data());
+                                               -128, 127, y.data());
   CHECK(y == std::vector<int8_t>(9, 9));
   // Counting padding: 36/9 = 4, 54/9 = 6, 81/9 = 9.
   octet::kernels::average_pool2d_qs8_reference(square(3, 3, 3, 1, 1, true), x.data(), -5, one, 0,
@@ -407,9 +408,9 @@ TEST_CASE("average_pool2d_qs8: random cases, exact and within half a step", "[po
             const int64_t count =
                 s.count_include_pad ? int64_t{ah.padded_count(oh)} * aw.padded_count(ow) : inside;
             INFO("iter " << iter << " output " << o << " acc " << acc << " n " << count);
-            const int32_t want =
-                count == 0 ? std::clamp(c.zy, c.qmin, c.qmax)
-                           : doc_output(acc, doc_divide(m, count), c.zy, c.qmin, c.qmax);
+            const int32_t want = count == 0
+                                     ? std::clamp(c.zy, c.qmin, c.qmax)
+                                     : doc_output(acc, doc_divide(m, count), c.zy, c.qmin, c.qmax);
             REQUIRE(y[o] == want);
             if (count > 0) {
               const double real = c.m * static_cast<double>(acc) / count + c.zy;

@@ -6,9 +6,10 @@
 // rounding ties of the int8 kernel, and fixed-seed int8 cases checked exactly
 // against the doc formula and within one output step of the real-valued
 // bilinear interpolation.
-#include <catch2/catch.hpp>
+#include "kernels/resize/resize.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "converter/quant/quant_math.h"
-#include "kernels/resize/resize.h"
 
 using octet::kernels::CoordinateTransform;
 using octet::kernels::FloatClamp;
@@ -141,10 +141,10 @@ TEST_CASE("resize nearest: ONNX examples", "[resize]") {
     r.transform = kAlignCorners;
     r.rounding = kFloor;
     CHECK(resize_f32(r, k4x4) ==
-          std::vector<float>{1,  1,  1,  2,  2,  3,  3,  4,  1,  1,  1,  2,  2,  3,  3,  4,
-                             1,  1,  1,  2,  2,  3,  3,  4,  5,  5,  5,  6,  6,  7,  7,  8,
-                             5,  5,  5,  6,  6,  7,  7,  8,  9,  9,  9,  10, 10, 11, 11, 12,
-                             9,  9,  9,  10, 10, 11, 11, 12, 13, 13, 13, 14, 14, 15, 15, 16});
+          std::vector<float>{1, 1, 1, 2,  2,  3,  3,  4,  1,  1,  1,  2,  2,  3,  3,  4,
+                             1, 1, 1, 2,  2,  3,  3,  4,  5,  5,  5,  6,  6,  7,  7,  8,
+                             5, 5, 5, 6,  6,  7,  7,  8,  9,  9,  9,  10, 10, 11, 11, 12,
+                             9, 9, 9, 10, 10, 11, 11, 12, 13, 13, 13, 14, 14, 15, 15, 16});
   }
   SECTION("upsample_sizes_nearest_round_prefer_ceil_asymmetric") {
     Resize2D r{4, 4, 8, 8};
@@ -166,10 +166,9 @@ TEST_CASE("resize bilinear f32: ONNX examples", "[resize]") {
   }
   SECTION("upsample_scales_linear_align_corners") {
     r.transform = kAlignCorners;
-    check_close(resize_f32(r, k2x2),
-                {1.0f, 1.33333333f, 1.66666667f, 2.0f, 1.66666667f, 2.0f, 2.33333333f,
-                 2.66666667f, 2.33333333f, 2.66666667f, 3.0f, 3.33333333f, 3.0f, 3.33333333f,
-                 3.66666667f, 4.0f});
+    check_close(resize_f32(r, k2x2), {1.0f, 1.33333333f, 1.66666667f, 2.0f, 1.66666667f, 2.0f,
+                                      2.33333333f, 2.66666667f, 2.33333333f, 2.66666667f, 3.0f,
+                                      3.33333333f, 3.0f, 3.33333333f, 3.66666667f, 4.0f});
   }
   SECTION("downsample_scales_linear") {
     Resize2D d{2, 4, 1, 2, 0.6f, 0.6f, ResizeMode::kBilinear};
@@ -242,8 +241,7 @@ TEST_CASE("resize tables: indices, lambdas, 10-bit weights", "[resize]") {
   SECTION("pytorch_half_pixel with one output maps to 0") {
     CHECK(Table(5, 1, 0.0f, ResizeMode::kNearest, kPytorchHalfPixel).index0() ==
           std::vector<int32_t>{0});
-    CHECK(Table(5, 1, 0.0f, ResizeMode::kNearest, kHalfPixel).index0() ==
-          std::vector<int32_t>{2});
+    CHECK(Table(5, 1, 0.0f, ResizeMode::kNearest, kHalfPixel).index0() == std::vector<int32_t>{2});
   }
 }
 
@@ -263,10 +261,18 @@ TEST_CASE("resize tables: random against the ONNX coordinate formulas", "[resize
     for (int32_t x = 0; x < out; ++x) {
       double c = 0.0;
       switch (transform) {
-        case kHalfPixel: c = (x + 0.5) / s - 0.5; break;
-        case kAlignCorners: c = length == 1 ? 0 : x * (in - 1.0) / (length - 1); break;
-        case kAsymmetric: c = x / s; break;
-        case kPytorchHalfPixel: c = length == 1 ? 0 : (x + 0.5) / s - 0.5; break;
+        case kHalfPixel:
+          c = (x + 0.5) / s - 0.5;
+          break;
+        case kAlignCorners:
+          c = length == 1 ? 0 : x * (in - 1.0) / (length - 1);
+          break;
+        case kAsymmetric:
+          c = x / s;
+          break;
+        case kPytorchHalfPixel:
+          c = length == 1 ? 0 : (x + 0.5) / s - 0.5;
+          break;
       }
       c = std::clamp(c, 0.0, in - 1.0);
       INFO("iter " << iter << " in " << in << " out " << out << " x " << x);
@@ -284,7 +290,8 @@ TEST_CASE("resize nearest: batch, channels, element sizes", "[resize]") {
   for (int n = 0; n < 2; ++n)
     for (int h = 0; h < 2; ++h)
       for (int w = 0; w < 3; ++w)
-        for (int c = 0; c < 3; ++c) x.push_back(static_cast<int16_t>(1000 * n + 100 * h + 10 * w + c));
+        for (int c = 0; c < 3; ++c)
+          x.push_back(static_cast<int16_t>(1000 * n + 100 * h + 10 * w + c));
   const Table th(2, 3, 0.0f, ResizeMode::kNearest, kAsymmetric, kFloor);  // 0, 0, 1
   const Table tw(3, 2, 0.0f, ResizeMode::kNearest, kAsymmetric, kFloor);  // 0, 1
   const ResizeShape s{2, 2, 3, 3, 3, 2};
@@ -344,8 +351,8 @@ TEST_CASE("resize bilinear qs8: random, exact and within one step", "[resize]") 
     const int32_t zx = pick(-128, 127), zy = pick(-128, 127);
     const int32_t qmin = pick(0, 3) == 0 ? pick(-128, 0) : -128;
     const int32_t qmax = pick(0, 3) == 0 ? pick(qmin, 127) : 127;
-    const double real_m = std::ldexp(std::uniform_real_distribution<double>(0.5, 1.0)(rng),
-                                     pick(-4, 0));
+    const double real_m =
+        std::ldexp(std::uniform_real_distribution<double>(0.5, 1.0)(rng), pick(-4, 0));
     Multiplier m{};
     REQUIRE(octet::quant::quantize_multiplier(real_m, &m));
     std::vector<int8_t> x(static_cast<size_t>(s.batch) * s.in_h * s.in_w * s.channels);

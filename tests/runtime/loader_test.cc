@@ -66,7 +66,36 @@ TEST_CASE("loader: every truncation is rejected cleanly", "[loader]") {
   }
 }
 
-TEST_CASE("loader: random bit flips never crash", "[loader]") {
+TEST_CASE("loader: random bit flips are caught by the checksum", "[loader]") {
+  const auto bytes = small_model();
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 500; ++trial) {
+    auto bad = bytes;
+    bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    const Status s = try_load(bad);
+    REQUIRE_FALSE(s.ok());
+    CHECK_FALSE(s.message().empty());
+  }
+}
+
+TEST_CASE("loader: a flipped weight is reported as damage", "[loader]") {
+  auto bytes = small_model();
+  // Find the constant 'w' (32 bytes of 1) and damage one byte of it.
+  const fb::Model* m = fb::GetModel(bytes.data());
+  const uint8_t* w = nullptr;
+  for (const auto* b : *m->buffers()) {
+    if (b->data() != nullptr && b->data()->size() == 32) w = b->data()->data();
+  }
+  REQUIRE(w != nullptr);
+  bytes[static_cast<size_t>(w - bytes.data()) + 5] ^= 0x10;
+  const Status s = try_load(bytes);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("checksum mismatch: the file is damaged"));
+  // Skipping the checksum loads it: structurally it is a valid model.
+  CHECK(try_load(bytes, OCTET_MODEL_SKIP_CHECKSUM).ok());
+}
+
+TEST_CASE("loader: random bit flips never crash the structural checks", "[loader]") {
   const auto bytes = small_model();
   std::mt19937 rng(1234);
   int rejected = 0, accepted = 0;
@@ -74,7 +103,8 @@ TEST_CASE("loader: random bit flips never crash", "[loader]") {
     auto bad = bytes;
     const int flips = 1 + static_cast<int>(rng() % 4);
     for (int f = 0; f < flips; ++f) bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    test::LoadedModel lm(bad);
+    // Without the checksum the verifier and semantic checks face the damage.
+    test::LoadedModel lm(bad, OCTET_MODEL_SKIP_CHECKSUM);
     if (!lm.status.ok()) {
       ++rejected;
       CHECK_FALSE(lm.status.message().empty());

@@ -45,16 +45,24 @@ inline std::vector<uint8_t> mutate(const std::vector<uint8_t>& bytes,
                                    const std::function<void(octet::schema::ModelT&)>& edit) {
   std::unique_ptr<octet::schema::ModelT> m(octet::schema::GetModel(bytes.data())->UnPack());
   edit(*m);
+  const bool sealed = m->checksum != 0;
+  if (sealed) m->checksum = 0xFFFFFFFFu;
   flatbuffers::FlatBufferBuilder fbb;
   fbb.Finish(octet::schema::Model::Pack(fbb, m.get()), octet::schema::ModelIdentifier());
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  std::vector<uint8_t> out(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  // Re-seal so the test exercises the check it targets, not the checksum.
+  if (sealed) octet::seal_model(out);
+  return out;
 }
 
 /// Loads `bytes`; returns the status and the message.
-inline Status try_load(const std::vector<uint8_t>& bytes) {
+inline Status try_load(const std::vector<uint8_t>& bytes, uint32_t flags = 0) {
   AlignedBytes a(bytes);
   Model m;
-  return m.load_buffer(a.data(), a.size());
+  octet_model_options o{};
+  o.struct_size = sizeof(o);
+  o.flags = flags;
+  return m.load_buffer(a.data(), a.size(), &o);
 }
 
 /// A loaded model with its bytes kept alive.
@@ -62,8 +70,11 @@ struct LoadedModel {
   AlignedBytes bytes;
   Model model;
   Status status;
-  explicit LoadedModel(const std::vector<uint8_t>& v) : bytes(v) {
-    status = model.load_buffer(bytes.data(), bytes.size());
+  explicit LoadedModel(const std::vector<uint8_t>& v, uint32_t flags = 0) : bytes(v) {
+    octet_model_options o{};
+    o.struct_size = sizeof(o);
+    o.flags = flags;
+    status = model.load_buffer(bytes.data(), bytes.size(), &o);
   }
 };
 

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# CLI checks, one case per invocation:  cli_test.sh BIN_DIR WORK_DIR CASE
+# Every failure case must exit non-zero AND print a message naming the culprit.
+set -uo pipefail
+bin="$1"; work="$2"; case_name="$3"
+octet="$bin/octet"
+fp32="$work/quickstart_fp32.octet"
+int8="$work/quickstart_int8.octet"
+
+fail() { echo "FAIL [$case_name]: $*"; exit 1; }
+
+# expect_ok CMD...: exit 0; output saved in $out
+expect_ok() {
+  out="$("$@" 2>&1)"; rc=$?
+  [ $rc -eq 0 ] || fail "expected success (exit $rc): $* -> $out"
+}
+# expect_error REGEX CMD...: non-zero exit, stderr/stdout matches REGEX, no crash signal
+expect_error() {
+  local re="$1"; shift
+  out="$("$@" 2>&1)"; rc=$?
+  [ $rc -ne 0 ] || fail "expected failure: $* -> $out"
+  [ $rc -lt 128 ] || fail "crashed with signal $((rc - 128)): $* -> $out"
+  echo "$out" | grep -Eq -- "$re" || fail "message does not match /$re/: $out"
+}
+
+case "$case_name" in
+  models)
+    mkdir -p "$work"
+    expect_ok "$bin/quickstart" --out "$work" --inputs 20 --runs 3
+    echo "$out" | grep -q "top-1 agreement int8 vs fp32" || fail "no comparison printed: $out"
+    [ -s "$fp32" ] && [ -s "$int8" ] || fail "models not written"
+    ;;
+  inspect)
+    expect_ok "$octet" inspect "$int8"
+    for want in "operators \(" "CONV_2D" "FULLY_CONNECTED" "SOFTMAX" "per-axis\(0\) x16" \
+                "weights: [0-9]+ bytes" "arena: [0-9]+ bytes"; do
+      echo "$out" | grep -Eq -- "$want" || fail "inspect output lacks /$want/"
+    done
+    ;;
+  inspect_json)
+    expect_ok "$octet" inspect --json "$int8"
+    for want in '"arena_bytes"' '"integer_params"' '"multiplier"' '"opcode": "CONV_2D"'; do
+      echo "$out" | grep -q -- "$want" || fail "inspect --json lacks $want"
+    done
+    ;;
+  run_fp32)
+    "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
+    expect_ok "$octet" run "$fp32" --input "image=$work/image.npy" --output "$work/p_fp32.npy"
+    echo "$out" | grep -q "argmax" || fail "no output summary: $out"
+    [ -s "$work/p_fp32.npy" ] || fail "no output file"
+    ;;
+  run_int8_dir)
+    "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
+    mkdir -p "$work/out_int8"
+    expect_ok "$octet" run "$int8" --input "$work/image.npy" --output "$work/out_int8" --repeat 3
+    [ -s "$work/out_int8/probabilities.npy" ] || fail "no probabilities.npy in the output dir"
+    ;;
+  corrupt_model)
+    cp "$int8" "$work/corrupt.octet"
+    # Damage the middle of the file (tables and offsets).
+    size=$(stat -c %s "$work/corrupt.octet")
+    printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of="$work/corrupt.octet" bs=1 seek=$((size / 2)) conv=notrunc status=none
+    printf '\x7f\x7f\x7f\x7f' | dd of="$work/corrupt.octet" bs=1 seek=64 conv=notrunc status=none
+    expect_error "octet: error: model '.*corrupt.octet'" "$octet" inspect "$work/corrupt.octet"
+    expect_error "octet: error: model '.*corrupt.octet'" "$octet" run "$work/corrupt.octet" --input "$work/image.npy"
+    ;;
+  truncated_model)
+    head -c 1000 "$int8" > "$work/truncated.octet"
+    expect_error "corrupt model|not an .octet" "$octet" inspect "$work/truncated.octet"
+    ;;
+  not_a_model)
+    echo "hello" > "$work/hello.octet"
+    expect_error "too small|not an .octet model" "$octet" inspect "$work/hello.octet"
+    ;;
+  missing_file)
+    expect_error "cannot open model '/nonexistent.octet'" "$octet" run /nonexistent.octet
+    expect_error "cannot open '/nonexistent.npy'" "$octet" run "$int8" --input /nonexistent.npy
+    ;;
+  wrong_shape)
+    "$bin/make_npy" "$work/bad_shape.npy" float32 1,28,28 || fail "make_npy"
+    expect_error "input 'image' expects shape \[1, 28, 28, 1\], '.*bad_shape.npy' has \[1, 28, 28\]" \
+      "$octet" run "$int8" --input "image=$work/bad_shape.npy"
+    ;;
+  wrong_dtype)
+    "$bin/make_npy" "$work/bad_dtype.npy" int32 1,28,28,1 || fail "make_npy"
+    expect_error "input 'image' is float32 \[1, 28, 28, 1\], '.*bad_dtype.npy' holds int32" \
+      "$octet" run "$int8" --input "image=$work/bad_dtype.npy"
+    ;;
+  unknown_input)
+    "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
+    expect_error "the model has no input named 'pixels' \(inputs: 'image'\)" \
+      "$octet" run "$int8" --input "pixels=$work/image.npy"
+    expect_error "no data for input 'image'" "$octet" run "$int8"
+    ;;
+  bad_npy)
+    printf 'not numpy at all' > "$work/junk.npy"
+    expect_error "junk.npy': not a .npy file" "$octet" run "$int8" --input "$work/junk.npy"
+    ;;
+  unknown_option)
+    expect_error "--frobnicate|not expected|extras" "$octet" run "$int8" --frobnicate
+    ;;
+  *)
+    fail "unknown case"
+    ;;
+esac
+echo "PASS [$case_name]"
