@@ -907,7 +907,9 @@ std::vector<uint8_t> ModelBuilder::finish() {
   // A non-default placeholder makes FlatBuffers store the field; seal_model
   // then overwrites it in place.
   impl_->model.checksum = 0xFFFFFFFFu;
-  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  // Constant buffers are 64-byte aligned (force_align), which the builder
+  // only accepts with a matching minimum alignment.
+  flatbuffers::FlatBufferBuilder fbb(1 << 16, nullptr, false, 64);
   fbb.Finish(fb::Model::Pack(fbb, &impl_->model), fb::ModelIdentifier());
   std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   seal_model(bytes);

@@ -47,7 +47,7 @@ inline std::vector<uint8_t> mutate(const std::vector<uint8_t>& bytes,
   edit(*m);
   const bool sealed = m->checksum != 0;
   if (sealed) m->checksum = 0xFFFFFFFFu;
-  flatbuffers::FlatBufferBuilder fbb;
+  flatbuffers::FlatBufferBuilder fbb(1024, nullptr, false, 64);  // 64-byte aligned buffers
   fbb.Finish(octet::schema::Model::Pack(fbb, m.get()), octet::schema::ModelIdentifier());
   std::vector<uint8_t> out(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   // Re-seal so the test exercises the check it targets, not the checksum.

@@ -49,7 +49,9 @@ bool quantize_into(const tools::NpyArray& a, const octet_tensor_info& t, std::ve
   const size_t n = a.elements();
   out->resize(n * octet_dtype_size(t.dtype));
   for (size_t i = 0; i < n; ++i) {
-    const double q = std::nearbyint(static_cast<double>(x[i]) / t.scale) + t.zero_point;
+    // Float arithmetic exactly as the QUANTIZE kernel does it.
+    const float v = x[i] / t.scale;
+    const double q = (std::isnan(v) ? 0.0 : static_cast<double>(std::nearbyint(v))) + t.zero_point;
     if (t.dtype == OCTET_INT8) {
       reinterpret_cast<int8_t*>(out->data())[i] = static_cast<int8_t>(std::clamp(q, -128.0, 127.0));
     } else if (t.dtype == OCTET_UINT8) {
