@@ -89,7 +89,9 @@ void* PersistentMemory::allocate(size_t size, size_t alignment) {
   Chunk* c = chunks_;
   size_t at = c != nullptr ? align_up(c->offset, alignment) : 0;
   if (c == nullptr || at + size > c->size) {
-    size_t want = size + alignment > 16384 ? size + alignment : 16384;
+    // Small chunks: load's dry run uses this mode, and on a device whose
+    // allocator is a bump pool nothing it takes comes back.
+    size_t want = size + alignment > 4096 ? size + alignment : 4096;
     void* raw = allocator_->allocate(kHeader + want, kArenaAlignment);
     if (raw == nullptr) return nullptr;
     c = static_cast<Chunk*>(raw);

@@ -100,6 +100,29 @@ case "$case_name" in
   unknown_option)
     expect_error "--frobnicate|not expected|extras" "$octet" run "$int8" --frobnicate
     ;;
+  example_classify)
+    expect_ok "$bin/classify" "$int8"
+    echo "$out" | grep -q "#1 class" || fail "no top classes: $out"
+    head -c 3136 /dev/zero > "$work/zeros.raw"
+    "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
+    expect_ok "$bin/classify" "$fp32" "$work/zeros.raw"
+    expect_error "must hold exactly 3136 bytes" "$bin/classify" "$fp32" "$work/image.npy"
+    expect_error "cannot open model" "$bin/classify" /nonexistent.octet
+    ;;
+  example_static_arena)
+    expect_ok "$bin/static_arena"
+    echo "$out" | grep -q "heap allocations after start: 0" || fail "heap used: $out"
+    ;;
+  example_cpp_app)
+    expect_ok "$bin/cpp_app" "$int8" 4 10
+    echo "$out" | grep -q "all outputs identical" || fail "$out"
+    ;;
+  embed)
+    expect_ok "$octet" embed "$int8" -o "$work/m.c" --symbol my_model
+    grep -q "aligned(64))) const unsigned char my_model\[" "$work/m.c" || fail "no aligned array"
+    grep -q "#define MY_MODEL_ARENA_SIZE" "$work/m.h" || fail "no arena size"
+    expect_error "is not a C identifier" "$octet" embed "$int8" -o "$work/m.c" --symbol 9bad
+    ;;
   *)
     fail "unknown case"
     ;;

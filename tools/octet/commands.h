@@ -11,6 +11,7 @@ namespace octet::cli {
 /// exit with once parsing succeeded.
 void add_run(CLI::App& app, int* exit_code);
 void add_inspect(CLI::App& app, int* exit_code);
+void add_embed(CLI::App& app, int* exit_code);
 
 /// Prints "octet: error: <message>" to stderr; returns 1.
 int fail(const std::string& message);

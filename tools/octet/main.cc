@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   octet::cli::add_run(app, &exit_code);
   octet::cli::add_inspect(app, &exit_code);
+  octet::cli::add_embed(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
