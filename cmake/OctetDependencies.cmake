@@ -32,3 +32,11 @@ endif()
 if(OCTET_BUILD_BENCHMARKS)
   find_package(benchmark REQUIRED CONFIG)
 endif()
+
+# ONNX import (converter/onnx, `octet convert`): Debian's libonnx-dev is built
+# with ONNX_ML and namespace `onnx`; its targets link protobuf::libprotobuf,
+# so Protobuf must be found first.
+if(OCTET_BUILD_TOOLS OR OCTET_BUILD_TESTS)
+  find_package(Protobuf REQUIRED)
+  find_package(ONNX REQUIRED CONFIG)
+endif()

@@ -232,6 +232,15 @@ const Quant& ModelBuilder::quant(Id t) const {
 }
 void ModelBuilder::rename(Id t, const std::string& name) { impl_->tensor(t).name = name; }
 
+void ModelBuilder::set_calibration(Id t, std::vector<float> min, std::vector<float> max,
+                                   const std::string& method) {
+  auto& q = impl_->tensor(t).quantization;
+  if (!q) bad("set_calibration: tensor '" + impl_->tensor(t).name + "' is not quantized");
+  q->min = std::move(min);
+  q->max = std::move(max);
+  q->method = method;
+}
+
 // ---------------------------------------------------------------- conv family
 
 ModelBuilder::Id ModelBuilder::conv2d(Id x, Id w, Id bias, const Conv2DOptions& o, Activation act,
@@ -269,6 +278,13 @@ ModelBuilder::Id ModelBuilder::conv_transpose2d(Id x, Id w, Id bias, const Conv2
   if (o.groups < 1 || xs[3] % o.groups != 0 || ws[0] % o.groups != 0 ||
       ws[3] * o.groups != xs[3]) {
     bad(name + ": weights " + shape_str(ws) + " do not match input " + shape_str(xs));
+  }
+  // PyTorch / ONNX: output padding below the stride or the dilation (the
+  // runtime rejects anything else).
+  if (o.output_padding_h < 0 || o.output_padding_h >= std::max(o.stride_h, o.dilation_h) ||
+      o.output_padding_w < 0 || o.output_padding_w >= std::max(o.stride_w, o.dilation_w)) {
+    bad(name + ": output padding " + std::to_string(o.output_padding_h) + "x" +
+        std::to_string(o.output_padding_w) + " must be below max(stride, dilation)");
   }
   const int32_t oh = o.stride_h * (xs[1] - 1) + o.output_padding_h +
                      ((ws[1] - 1) * o.dilation_h + 1) - o.pad_top - o.pad_bottom;
@@ -337,6 +353,9 @@ ModelBuilder::Id ModelBuilder::mul(Id a, Id b, Activation act, const std::string
   return impl_->binary(fb::OpCode::MUL, a, b, act, name, std::move(out));
 }
 ModelBuilder::Id ModelBuilder::div(Id a, Id b, Activation act, const std::string& name) {
+  if (impl_->dtype(a) != DType::kFloat32) {
+    bad(name + ": DIV is fp32 only (divide by a constant is MUL by its reciprocal)");
+  }
   return impl_->binary(fb::OpCode::DIV, a, b, act, name, {});
 }
 
@@ -390,6 +409,9 @@ ModelBuilder::Id ModelBuilder::prelu(Id x, Id slope, const std::string& name, Qu
   if (xs.empty() || (num_elements(ss) != 1 && num_elements(ss) != xs.back())) {
     bad(name + ": prelu slope " + shape_str(ss) + " must have 1 or C=" +
         std::to_string(xs.empty() ? 0 : xs.back()) + " elements");
+  }
+  if (impl_->quants[slope].scale.size() > 1) {
+    bad(name + ": an int8 prelu slope takes one scale (per-tensor quantization)");
   }
   const Id y = impl_->like(x, xs, name, std::move(out));
   impl_->add_op(fb::OpCode::PRELU, name, {x, slope}, {y});
@@ -622,7 +644,14 @@ ModelBuilder::Id ModelBuilder::resize(Id x, int32_t out_h, int32_t out_w, const 
                                       const std::string& name, Quant out) {
   const auto xs = impl_->tensor(x).shape;
   if (xs.size() != 4 || out_h <= 0 || out_w <= 0) bad(name + ": resize needs NHWC and sizes > 0");
-  if (o.mode == ResizeMode::kNearest) out = {};
+  if (o.mode == ResizeMode::kNearest) {
+    // Nearest moves codes: the output keeps the input's quantization.
+    if (!out.empty() && (out.scale != impl_->quants[x].scale ||
+                         out.zero_point != impl_->quants[x].zero_point)) {
+      bad(name + ": nearest resize cannot change the quantization (it copies codes)");
+    }
+    out = {};
+  }
   const Id y = impl_->like(x, {xs[0], out_h, out_w, xs[3]}, name, std::move(out));
   auto& op = impl_->add_op(fb::OpCode::RESIZE, name, {x}, {y});
   fb::ResizeOptionsT opt;
@@ -646,8 +675,10 @@ ModelBuilder::Id ModelBuilder::softmax(Id x, float beta, const std::string& name
 }
 
 ModelBuilder::Id ModelBuilder::quantize(Id x, DType dtype, Quant out, const std::string& name) {
-  if (!is_quantized_type(dtype) || out.scale.size() != 1) {
-    bad(name + ": quantize needs an int8/uint8/int16 type and per-tensor parameters");
+  const bool f32_to_i32 = dtype == DType::kInt32 && this->dtype(x) == DType::kFloat32;
+  if ((!is_quantized_type(dtype) && !f32_to_i32) || out.scale.size() != 1) {
+    bad(name + ": quantize needs an int8/uint8/int16 type (int32 from float32) and per-tensor "
+        "parameters");
   }
   const Id y = impl_->add_tensor(name, dtype, impl_->tensor(x).shape, std::move(out));
   impl_->add_op(fb::OpCode::QUANTIZE, name, {x}, {y});

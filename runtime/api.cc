@@ -38,6 +38,8 @@ struct octet_interpreter {
   GraphPlan plan;
   uint8_t* arena = nullptr;
   pthreadpool_t threadpool = nullptr;
+  octet_observer observer = nullptr;
+  void* observer_user = nullptr;
   bool ready = false;
 
   explicit octet_interpreter(const octet_allocator* a) : allocator(a) {}
@@ -71,6 +73,12 @@ const octet_allocator* model_allocator(const octet_model_options* o) {
              : nullptr;
 }
 
+size_t model_max_arena(const octet_model_options* o) {
+  const bool has = o != nullptr && o->struct_size >= offsetof(octet_model_options, max_arena_bytes) +
+                                                         sizeof(o->max_arena_bytes);
+  return (has && o->max_arena_bytes != 0) ? o->max_arena_bytes : OCTET_DEFAULT_MAX_ARENA_BYTES;
+}
+
 uint32_t model_flags(const octet_model_options* o) {
   return (o != nullptr &&
           o->struct_size >= offsetof(octet_model_options, flags) + sizeof(o->flags))
@@ -83,12 +91,22 @@ uint32_t model_flags(const octet_model_options* o) {
 octet_status finish_load(octet_model* m) {
   octet_status s = octet::rt::verify_and_decode(m);
   if (s != OCTET_OK) return s;
-  PersistentMemory measure(&m->allocator);
+  // The limit bounds what the dry run itself may allocate.
+  PersistentMemory measure(&m->allocator, m->max_arena_bytes);
   GraphPlan plan;
   s = octet::rt::prepare_graph(*m, measure, m->error, &plan);
   if (s != OCTET_OK) return s;
   m->persistent_bytes = align_up(measure.used(), kArenaAlignment);
   m->activation_bytes = plan.activation_bytes;
+  size_t total = 0;
+  if (octet::rt::add_overflow(m->persistent_bytes, m->activation_bytes, &total) ||
+      total > m->max_arena_bytes) {
+    return m->error.fail(OCTET_ERROR_OUT_OF_MEMORY,
+                         "the model needs an arena of %zu + %zu bytes (prepared state + "
+                         "activations), above the limit of %zu bytes "
+                         "(octet_model_options.max_arena_bytes)",
+                         m->persistent_bytes, m->activation_bytes, m->max_arena_bytes);
+  }
   m->valid = true;
   return OCTET_OK;
 }
@@ -160,6 +178,7 @@ octet_status octet_model_load_file(const char* path, const octet_model_options* 
   if (m == nullptr) return OCTET_ERROR_OUT_OF_MEMORY;
   *out = m;
   m->flags = model_flags(options);
+  m->max_arena_bytes = model_max_arena(options);
   if (path == nullptr) return m->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "model path is null");
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -199,6 +218,7 @@ octet_status octet_model_load_buffer(const void* data, size_t size,
   if (m == nullptr) return OCTET_ERROR_OUT_OF_MEMORY;
   *out = m;
   m->flags = model_flags(options);
+  m->max_arena_bytes = model_max_arena(options);
   if (data == nullptr) return m->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "model data is null");
   m->data = static_cast<const uint8_t*>(data);
   m->size = size;
@@ -259,7 +279,29 @@ octet_status octet_interpreter_create(const octet_model* model,
     return it->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "model is null or failed to load");
   }
   it->model = model;
-  const size_t need = model->persistent_bytes + model->activation_bytes;
+  // Kernel path: the default one was measured at load; another one packs
+  // weights differently, so measure its prepared state now.
+  octet::kernels::Isa isa = octet::kernels::default_isa();
+  if (o.isa != nullptr) {
+    if (!octet::kernels::parse_isa(o.isa, &isa)) {
+      return it->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "unknown ISA '%s'", o.isa);
+    }
+    if (!octet::kernels::isa_available(isa)) {
+      return it->error.fail(OCTET_ERROR_UNSUPPORTED,
+                            "ISA '%s' is not available in this build on this host", o.isa);
+    }
+  }
+  size_t persistent_bytes = model->persistent_bytes;
+  size_t activation_bytes = model->activation_bytes;
+  if (isa != octet::kernels::default_isa()) {
+    PersistentMemory measure(&it->allocator);
+    GraphPlan plan;
+    octet_status ms = octet::rt::prepare_graph(*model, measure, it->error, &plan, isa);
+    if (ms != OCTET_OK) return ms;
+    persistent_bytes = align_up(measure.used(), kArenaAlignment);
+    activation_bytes = plan.activation_bytes;
+  }
+  const size_t need = persistent_bytes + activation_bytes;
   uint8_t* block = nullptr;
   if (o.arena != nullptr) {
     if (reinterpret_cast<uintptr_t>(o.arena) % kArenaAlignment != 0) {
@@ -279,10 +321,10 @@ octet_status octet_interpreter_create(const octet_model* model,
     }
     block = static_cast<uint8_t*>(it->owned_block);
   }
-  it->memory = new (it->memory_storage) PersistentMemory(block, model->persistent_bytes);
-  octet_status s = octet::rt::prepare_graph(*model, *it->memory, it->error, &it->plan);
+  it->memory = new (it->memory_storage) PersistentMemory(block, persistent_bytes);
+  octet_status s = octet::rt::prepare_graph(*model, *it->memory, it->error, &it->plan, isa);
   if (s != OCTET_OK) return s;
-  it->arena = block + model->persistent_bytes;
+  it->arena = block + persistent_bytes;
   octet::rt::bind_graph(*model, &it->plan, it->arena);
   if (o.num_threads > 1) {
     it->threadpool = pthreadpool_create(static_cast<size_t>(o.num_threads));
@@ -345,7 +387,15 @@ octet_status octet_interpreter_invoke(octet_interpreter* it) {
   if (!it->ready) return it->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "interpreter not prepared");
   const octet::rt::EvalContext ctx{it->plan.tensor_data, it->threadpool};
   const octet::rt::Step* steps = it->plan.steps;
-  for (int32_t i = 0; i < it->plan.num_steps; ++i) steps[i].eval(steps[i], ctx);
+  const int32_t n = it->plan.num_steps;
+  if (it->observer == nullptr) {
+    for (int32_t i = 0; i < n; ++i) steps[i].eval(steps[i], ctx);
+    return OCTET_OK;
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    steps[i].eval(steps[i], ctx);
+    if (it->observer(it->observer_user, it, i) != 0) break;
+  }
   return OCTET_OK;
 }
 
@@ -367,6 +417,71 @@ octet_status octet_interpreter_get_output(const octet_interpreter* it, int32_t i
 
 size_t octet_interpreter_activation_bytes(const octet_interpreter* it) {
   return (it != nullptr && it->ready) ? it->model->activation_bytes : 0;
+}
+
+int32_t octet_model_num_tensors(const octet_model* m) {
+  return (m != nullptr && m->valid) ? m->num_tensors : 0;
+}
+
+int32_t octet_model_num_operators(const octet_model* m) {
+  return (m != nullptr && m->valid) ? m->num_operators : 0;
+}
+
+octet_status octet_model_tensor_info(const octet_model* m, int32_t t, octet_tensor_info* info) {
+  if (m == nullptr || !m->valid || info == nullptr || t < 0 || t >= m->num_tensors) {
+    return OCTET_ERROR_INVALID_ARGUMENT;
+  }
+  return tensor_info(m, t, info);
+}
+
+octet_status octet_model_operator_info(const octet_model* m, int32_t op,
+                                       octet_operator_info* info) {
+  if (m == nullptr || !m->valid || info == nullptr || op < 0 || op >= m->num_operators) {
+    return OCTET_ERROR_INVALID_ARGUMENT;
+  }
+  const auto* o = m->fb->operators()->Get(op);
+  memset(info, 0, sizeof(*info));
+  info->name = o->name() ? o->name()->c_str() : "";
+  info->opcode = octet::schema::EnumNameOpCode(o->opcode());
+  info->num_inputs = static_cast<int32_t>(o->inputs()->size());
+  info->inputs = o->inputs()->data();
+  info->num_outputs = static_cast<int32_t>(o->outputs()->size());
+  info->outputs = o->outputs()->data();
+  info->num_source_nodes = o->source_nodes() ? static_cast<int32_t>(o->source_nodes()->size()) : 0;
+  return OCTET_OK;
+}
+
+const char* octet_model_operator_source_node(const octet_model* m, int32_t op, int32_t k) {
+  if (m == nullptr || !m->valid || op < 0 || op >= m->num_operators) return nullptr;
+  const auto* nodes = m->fb->operators()->Get(op)->source_nodes();
+  if (nodes == nullptr || k < 0 || static_cast<uint32_t>(k) >= nodes->size()) return nullptr;
+  return nodes->Get(k)->c_str();
+}
+
+int32_t octet_model_input_tensor(const octet_model* m, int32_t index) {
+  return (m != nullptr && m->valid && index >= 0 && index < m->num_inputs) ? m->inputs[index] : -1;
+}
+
+int32_t octet_model_output_tensor(const octet_model* m, int32_t index) {
+  return (m != nullptr && m->valid && index >= 0 && index < m->num_outputs) ? m->outputs[index]
+                                                                             : -1;
+}
+
+const octet_model* octet_interpreter_model(const octet_interpreter* it) {
+  return it == nullptr ? nullptr : it->model;
+}
+
+octet_status octet_interpreter_set_observer(octet_interpreter* it, octet_observer observer,
+                                            void* user) {
+  if (it == nullptr) return OCTET_ERROR_INVALID_ARGUMENT;
+  it->observer = observer;
+  it->observer_user = user;
+  return OCTET_OK;
+}
+
+void* octet_interpreter_tensor_data(const octet_interpreter* it, int32_t t) {
+  if (it == nullptr || !it->ready || t < 0 || t >= it->model->num_tensors) return nullptr;
+  return it->plan.tensor_data[t];
 }
 
 }  // extern "C"

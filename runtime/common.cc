@@ -83,6 +83,10 @@ void* PersistentMemory::allocate(size_t size, size_t alignment) {
     memset(base_ + offset, 0, size);
     return base_ + offset;
   }
+  if (end > limit_) {
+    over_limit_ = true;
+    return nullptr;
+  }
   // Measuring mode: serve from chunks, but account as if contiguous so the
   // fixed-mode block of size used() fits the same sequence of requests.
   constexpr size_t kHeader = align_up(sizeof(Chunk), kArenaAlignment);

@@ -52,8 +52,10 @@ class Allocator {
 /// what a single contiguous block would need) or carves a caller's block.
 class PersistentMemory {
  public:
-  /// Measuring mode over `allocator` chunks.
-  explicit PersistentMemory(const Allocator* allocator) : allocator_(allocator) {}
+  /// Measuring mode over `allocator` chunks; requests that would take
+  /// used() past `limit` fail without allocating (over_limit() then says so).
+  explicit PersistentMemory(const Allocator* allocator, size_t limit = SIZE_MAX)
+      : allocator_(allocator), limit_(limit) {}
   /// Fixed mode over [base, base + size); base is 64-byte aligned.
   PersistentMemory(void* base, size_t size) : base_(static_cast<uint8_t*>(base)), capacity_(size) {}
   ~PersistentMemory();
@@ -68,6 +70,9 @@ class PersistentMemory {
   }
   /// Bytes a contiguous 64-aligned block would need for the same requests.
   size_t used() const { return used_; }
+  /// A request failed because of the measuring-mode limit.
+  bool over_limit() const { return over_limit_; }
+  size_t limit() const { return limit_; }
 
  private:
   struct Chunk {
@@ -80,6 +85,8 @@ class PersistentMemory {
   uint8_t* base_ = nullptr;
   size_t capacity_ = 0;
   size_t used_ = 0;
+  size_t limit_ = SIZE_MAX;
+  bool over_limit_ = false;
 };
 
 /// Checked size arithmetic: false on overflow.

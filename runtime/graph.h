@@ -19,10 +19,11 @@ struct GraphPlan {
   size_t activation_bytes = 0;
 };
 
-/// Prepares every operator and plans the arena. All memory comes from
-/// `memory`, in the same sequence for the same model.
+/// Prepares every operator for kernel path `isa` and plans the arena. All
+/// memory comes from `memory`, in the same sequence for the same model and
+/// path (packed weights differ in size between paths).
 octet_status prepare_graph(const octet_model& model, PersistentMemory& memory, ErrorSink& error,
-                           GraphPlan* plan);
+                           GraphPlan* plan, kernels::Isa isa = kernels::default_isa());
 
 /// Points tensors and scratch at `arena` (plan->activation_bytes long).
 void bind_graph(const octet_model& model, GraphPlan* plan, uint8_t* arena);

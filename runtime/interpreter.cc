@@ -12,13 +12,14 @@
 namespace octet::rt {
 
 PrepareContext::PrepareContext(const octet_model& model, int32_t op_index, PersistentMemory& memory,
-                               ErrorSink& error, Step& step)
+                               ErrorSink& error, Step& step, kernels::Isa isa)
     : model_(model),
       op_(model.fb->operators()->Get(op_index)),
       op_index_(op_index),
       memory_(memory),
       error_(error),
-      step_(step) {}
+      step_(step),
+      isa_(isa) {}
 
 octet_status PrepareContext::fail(octet_status status, const char* format, ...) {
   va_list args;
@@ -32,6 +33,12 @@ octet_status PrepareContext::fail(octet_status status, const char* format, ...) 
 }
 
 octet_status PrepareContext::out_of_memory() {
+  if (memory_.over_limit()) {
+    return fail(OCTET_ERROR_OUT_OF_MEMORY,
+                "prepared state would exceed the arena limit of %zu bytes "
+                "(octet_model_options.max_arena_bytes)",
+                memory_.limit());
+  }
   return fail(OCTET_ERROR_OUT_OF_MEMORY,
               "out of memory for prepared state (arena too small or allocation failed)");
 }
@@ -159,7 +166,7 @@ kernels::FloatClamp PrepareContext::float_clamp() const {
 }
 
 octet_status prepare_graph(const octet_model& m, PersistentMemory& mem, ErrorSink& error,
-                           GraphPlan* plan) {
+                           GraphPlan* plan, kernels::Isa isa) {
   const int32_t nops = m.num_operators;
   const int32_t nt = m.num_tensors;
   plan->num_steps = nops;
@@ -180,7 +187,7 @@ octet_status prepare_graph(const octet_model& m, PersistentMemory& mem, ErrorSin
     step.outputs = op->outputs()->data();
     step.num_outputs = static_cast<int32_t>(op->outputs()->size());
     const OpInfo* info = op_info(op->opcode());
-    PrepareContext ctx(m, i, mem, error, step);
+    PrepareContext ctx(m, i, mem, error, step, isa);
     if (info->prepare == nullptr) {
       return ctx.fail(OCTET_ERROR_UNSUPPORTED, "operator not supported by this build");
     }
@@ -246,8 +253,20 @@ octet_status prepare_graph(const octet_model& m, PersistentMemory& mem, ErrorSin
     plan->scratch_offsets[i] = SIZE_MAX;
     const size_t bytes = plan->steps[i].scratch_bytes;
     if (bytes == 0) continue;
+    if (bytes > SIZE_MAX / 2) {
+      return error.fail(OCTET_ERROR_OUT_OF_MEMORY, "operator #%d asks for %zu bytes of scratch", i,
+                        bytes);
+    }
     buffers[b] = PlanBuffer{align_up(bytes, kArenaAlignment), i, i, 0};
     owner[b++] = -1 - i;
+  }
+  // The worst plan puts every buffer at its own offset: when that sum fits,
+  // no offset the planner computes can overflow.
+  size_t worst = OCTET_EXTRA_BYTES + kArenaAlignment;
+  for (int32_t k = 0; k < nb; ++k) {
+    if (add_overflow(worst, buffers[k].size, &worst)) {
+      return error.fail(OCTET_ERROR_OUT_OF_MEMORY, "activation sizes overflow the address space");
+    }
   }
   const size_t total = plan_greedy(buffers, nb, order, kArenaAlignment);
   for (int32_t k = 0; k < nb; ++k) {

@@ -41,6 +41,9 @@ struct Step {
   void* scratch;
   size_t scratch_bytes;
   int32_t op_index;
+  /// Name of the kernel prepare chose (e.g. "gemm_qs8_qc8w_8x32c4_avx512vnni"),
+  /// for inspect/benchmark output; nullptr for steps without a choice.
+  const char* kernel;
 
   template <typename T>
   const T* in(const EvalContext& c, int32_t i) const {
@@ -57,7 +60,7 @@ struct Step {
 class PrepareContext {
  public:
   PrepareContext(const octet_model& model, int32_t op_index, PersistentMemory& memory,
-                 ErrorSink& error, Step& step);
+                 ErrorSink& error, Step& step, kernels::Isa isa = kernels::Isa::kScalar);
 
   const octet_model& model() const { return model_; }
   const octet::schema::Operator& op() const { return *op_; }
@@ -67,6 +70,9 @@ class PrepareContext {
   const TensorDesc& input(int32_t i) const { return model_.tensors[op_->inputs()->Get(i)]; }
   const TensorDesc& output(int32_t i) const { return model_.tensors[op_->outputs()->Get(i)]; }
   Step& step() { return step_; }
+  /// The kernel path this interpreter runs (kernels/common/isa.h); ops pick
+  /// their kernels from it here, once, and invoke never re-dispatches.
+  kernels::Isa isa() const { return isa_; }
 
   /// Zero-initialized persistent memory; nullptr only when an arena is full
   /// (use the PREPARE_ALLOC macro below, which reports it).
@@ -104,6 +110,7 @@ class PrepareContext {
   PersistentMemory& memory_;
   ErrorSink& error_;
   Step& step_;
+  kernels::Isa isa_;
 };
 
 }  // namespace octet::rt

@@ -77,6 +77,8 @@ struct octet_model {
   int32_t num_outputs = 0;
   bool valid = false;
   uint32_t flags = 0;
+  /// octet_model_options.max_arena_bytes (resolved: never 0).
+  size_t max_arena_bytes = OCTET_DEFAULT_MAX_ARENA_BYTES;
 
   /// Filled by the validation prepare at load.
   size_t persistent_bytes = 0;

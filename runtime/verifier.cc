@@ -274,6 +274,18 @@ octet_status verify_and_decode(octet_model* m) {
     const octet_status s = decode_tensor(m, i);
     if (s != OCTET_OK) return s;
   }
+  // An activation larger than the arena limit can never be planned; reject
+  // it before prepare allocates anything sized from it (lookup tables,
+  // packed weights).
+  for (int32_t i = 0; i < m->num_tensors; ++i) {
+    const TensorDesc& d = m->tensors[i];
+    if (!d.is_constant() && d.bytes > m->max_arena_bytes) {
+      return e.fail(OCTET_ERROR_OUT_OF_MEMORY,
+                    "tensor #%d '%s': %zu bytes, above the arena limit of %zu bytes "
+                    "(octet_model_options.max_arena_bytes)",
+                    i, m->tensors[i].name, d.bytes, m->max_arena_bytes);
+    }
+  }
 
   // Graph inputs and outputs.
   if (fb->inputs() == nullptr || fb->outputs() == nullptr || fb->outputs()->size() == 0) {

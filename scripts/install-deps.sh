@@ -9,6 +9,10 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libcpuinfo-dev libpthreadpool-dev
   catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  # ONNX import (converter/onnx) and its conformance data
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  # tests/onnx/export_torchvision.py (architectures exported at test time)
+  python3-torch python3-torchvision python3-onnx python3-numpy
 )
 
 missing=()

@@ -53,7 +53,8 @@ struct Conv2DOptions {
   int32_t dilation_h = 1, dilation_w = 1;
   int32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int32_t groups = 1;
-  /// ConvTranspose only: extra rows/columns at the bottom/right.
+  /// ConvTranspose only: extra rows/columns at the bottom/right, each below
+  /// max(stride, dilation) of its axis.
   int32_t output_padding_h = 0, output_padding_w = 0;
 };
 
@@ -124,6 +125,12 @@ class ModelBuilder {
   const Quant& quant(Id tensor) const;
   /// Renames a tensor (e.g. to give a graph output a stable name).
   void rename(Id tensor, const std::string& name);
+  /// Records the calibrated real range a quantized tensor's parameters came
+  /// from and how it was chosen ("minmax", "percentile:99.99", ...): the
+  /// informative Tensor.quantization min/max/method fields. Throws if the
+  /// tensor has no quantization.
+  void set_calibration(Id tensor, std::vector<float> min, std::vector<float> max,
+                       const std::string& method);
 
   // ---- operators. `out` is the output quantization (int8 ops); empty for
   // fp32 and for ops whose output must keep the input's quantization (then

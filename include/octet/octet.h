@@ -111,6 +111,9 @@ enum {
   OCTET_MODEL_SKIP_CHECKSUM = 1u << 0,
 };
 
+/** Default for octet_model_options.max_arena_bytes: 1 GiB. */
+#define OCTET_DEFAULT_MAX_ARENA_BYTES ((size_t)1 << 30)
+
 /** Options for loading a model. Zero-initialize, then set struct_size. */
 typedef struct octet_model_options {
   /** sizeof(octet_model_options): lets the struct grow compatibly. */
@@ -119,6 +122,14 @@ typedef struct octet_model_options {
   const octet_allocator* allocator;
   /** OCTET_MODEL_* flags. */
   uint32_t flags;
+  /**
+   * Largest octet_model_arena_size() accepted (prepared state plus
+   * activations). A model that would need more is rejected at load with
+   * OCTET_ERROR_OUT_OF_MEMORY before anything that large is allocated, so a
+   * small hostile file cannot make load ask for gigabytes.
+   * 0 = OCTET_DEFAULT_MAX_ARENA_BYTES.
+   */
+  size_t max_arena_bytes;
 } octet_model_options;
 
 /**
@@ -178,6 +189,18 @@ typedef struct octet_interpreter_options {
   size_t arena_size;
   /** Allocator for the arena when none is supplied; NULL = malloc/free. */
   const octet_allocator* allocator;
+  /**
+   * Kernel path: "scalar", "avx2", "avxvnni", "avx512vnni", "neon" or
+   * "neondot"; NULL = the best the host has (or the OCTET_ISA environment
+   * variable's choice, when set and available). Creation fails with
+   * OCTET_ERROR_INVALID_ARGUMENT for an unknown name and OCTET_ERROR_UNSUPPORTED
+   * for a path this build or host cannot run. Every path gives bit-identical
+   * outputs; this exists for testing and benchmarking. Packed weights differ
+   * in size between paths: octet_model_arena_size() is for the default path,
+   * a caller-supplied arena for another path may need a little more (the
+   * error message says how much).
+   */
+  const char* isa;
 } octet_interpreter_options;
 
 /**
@@ -222,6 +245,68 @@ OCTET_API octet_status octet_interpreter_get_output(const octet_interpreter* int
 
 /** Bytes of the activation arena plan (excluding prepared state). */
 OCTET_API size_t octet_interpreter_activation_bytes(const octet_interpreter* interpreter);
+
+/* ---------------------------------------------------------- introspection */
+/*
+ * Tools (calibration, accuracy analysis, profiling) look inside a model:
+ * every tensor and operator by index, and every tensor's data while an
+ * observer runs. Applications normally need none of this.
+ */
+
+/** Description of an operator. Strings are valid while the model lives. */
+typedef struct octet_operator_info {
+  /** Operator name (normally the source model's node name). */
+  const char* name;
+  /** Opcode name, e.g. "CONV_2D". */
+  const char* opcode;
+  int32_t num_inputs;
+  /** Tensor indices; -1 marks an absent optional input. */
+  const int32_t* inputs;
+  int32_t num_outputs;
+  const int32_t* outputs;
+  /** Number of source-model nodes this operator came from (fusion). */
+  int32_t num_source_nodes;
+} octet_operator_info;
+
+OCTET_API int32_t octet_model_num_tensors(const octet_model* model);
+OCTET_API int32_t octet_model_num_operators(const octet_model* model);
+/** Any tensor by index (quantization fields describe per-tensor params). */
+OCTET_API octet_status octet_model_tensor_info(const octet_model* model, int32_t tensor,
+                                               octet_tensor_info* info);
+OCTET_API octet_status octet_model_operator_info(const octet_model* model, int32_t op,
+                                                 octet_operator_info* info);
+/** Name of source node `k` of operator `op` (NULL if out of range). */
+OCTET_API const char* octet_model_operator_source_node(const octet_model* model, int32_t op,
+                                                       int32_t k);
+/** Model index of graph input/output `index`, or -1. */
+OCTET_API int32_t octet_model_input_tensor(const octet_model* model, int32_t index);
+OCTET_API int32_t octet_model_output_tensor(const octet_model* model, int32_t index);
+
+/**
+ * Called by invoke after operator `op` has run. The observer may read, and
+ * may also overwrite, that operator's outputs through
+ * octet_interpreter_tensor_data (analysis tools use this to substitute
+ * reference values); it must not call invoke. Return nonzero to stop the
+ * invoke early (invoke then returns OCTET_OK with later steps not run).
+ */
+typedef int (*octet_observer)(void* user, const octet_interpreter* interpreter, int32_t op);
+
+/** The model an interpreter runs. */
+OCTET_API const octet_model* octet_interpreter_model(const octet_interpreter* interpreter);
+
+/** Installs (or, with NULL, removes) the observer. */
+OCTET_API octet_status octet_interpreter_set_observer(octet_interpreter* interpreter,
+                                                      octet_observer observer, void* user);
+
+/**
+ * Data of tensor `tensor`. Constants are always valid (read-only). An
+ * activation is valid from the step that produces it until its last
+ * consumer has run (the arena reuses memory); graph inputs and outputs
+ * stay valid. Inside an observer for operator `op`, `op`'s outputs are
+ * valid.
+ */
+OCTET_API void* octet_interpreter_tensor_data(const octet_interpreter* interpreter,
+                                              int32_t tensor);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -139,6 +139,12 @@ class Interpreter {
   }
   Status invoke() { return wrap(octet_interpreter_invoke(it_)); }
   size_t activation_bytes() const { return octet_interpreter_activation_bytes(it_); }
+  /// Observer called after every operator (see octet_interpreter_set_observer).
+  Status set_observer(octet_observer observer, void* user) {
+    return wrap(octet_interpreter_set_observer(it_, observer, user));
+  }
+  /// Any tensor's data by model index (see octet_interpreter_tensor_data).
+  void* tensor_data(int32_t tensor) const { return octet_interpreter_tensor_data(it_, tensor); }
   octet_interpreter* get() { return it_; }
 
  private:

@@ -23,6 +23,9 @@ struct QuantizeParams {
 void quantize_f32_qs8_reference(size_t n, const float* x, int8_t* y, const QuantizeParams& p);
 void quantize_f32_qu8_reference(size_t n, const float* x, uint8_t* y, const QuantizeParams& p);
 void quantize_f32_qs16_reference(size_t n, const float* x, int16_t* y, const QuantizeParams& p);
+/// int32 target (exact integer results of ONNX ConvInteger/MatMulInteger):
+/// the same rule, clamped to [qmin, qmax] in double precision.
+void quantize_f32_qs32_reference(size_t n, const float* x, int32_t* y, const QuantizeParams& p);
 
 /// Integer → integer requantization:
 /// q = clamp(requantize(x - x_zero_point, M, t) + out.zero_point, qmin, qmax).

@@ -48,6 +48,17 @@ void quantize_f32_qu8_reference(size_t n, const float* x, uint8_t* y, const Quan
 void quantize_f32_qs16_reference(size_t n, const float* x, int16_t* y, const QuantizeParams& p) {
   quantize_f32(n, x, y, p);
 }
+void quantize_f32_qs32_reference(size_t n, const float* x, int32_t* y, const QuantizeParams& p) {
+  // Not the shared template: float(INT32_MAX) rounds up to 2^31, which
+  // would overflow the conversion, so the clamp is done in double.
+  for (size_t i = 0; i < n; ++i) {
+    const double v = static_cast<double>(x[i]) / p.scale;
+    double r = std::isnan(v) ? 0.0 : std::nearbyint(v);
+    r += p.zero_point;
+    r = r < p.qmin ? p.qmin : (r > p.qmax ? p.qmax : r);
+    y[i] = static_cast<int32_t>(r);
+  }
+}
 void requantize_qs8_qs8_reference(size_t n, const int8_t* x, int8_t* y, const RequantizeParams& p) {
   requantize_int(n, x, y, p);
 }

@@ -234,7 +234,8 @@ octet_status prepare_pool2d(PrepareContext& ctx) {
   const Multiplier* m = nullptr;
   int32_t count = 0;
   if ((s = ctx.multipliers(1, 1, &m, &count)) != OCTET_OK) return s;
-  if (int64_t{o->kernel_h()} * o->kernel_w() * 255 > INT32_MAX) {
+  // The kernels sum |x − zx| ≤ 255 in int32: windows up to 2^23 are exact.
+  if (int64_t{o->kernel_h()} * o->kernel_w() > (int64_t{1} << 23)) {
     return ctx.fail(OCTET_ERROR_UNSUPPORTED, "pooling window too large for int32 sums");
   }
   p->m = m[0];
@@ -289,7 +290,7 @@ octet_status prepare_mean(PrepareContext& ctx) {
   }
   if ((s = expect_qs8_activation(ctx, x, "input")) != OCTET_OK) return s;
   if ((s = expect_qs8_activation(ctx, y, "output")) != OCTET_OK) return s;
-  if (n * 255 > INT32_MAX) {
+  if (n >= (int64_t{1} << 23)) {  // int32 sums of |x − zx| ≤ 255 stay exact
     return ctx.fail(OCTET_ERROR_UNSUPPORTED, "mean over %lld elements overflows int32 sums",
                     static_cast<long long>(n));
   }
@@ -360,6 +361,14 @@ octet_status prepare_concat(PrepareContext& ctx) {
   if ((s = expect_qs8_activation(ctx, y, "output")) != OCTET_OK) return s;
   int32_t count = 0;
   if ((s = ctx.multipliers(n, n, &p->multipliers, &count)) != OCTET_OK) return s;
+  // M = 0 means "copy the codes verbatim", which is only right for an input
+  // quantized exactly like the output (docs/quantization.md §3, CONCAT).
+  for (int32_t k = 0; k < n; ++k) {
+    if (p->multipliers[k].multiplier == 0 &&
+        (s = expect_same_quant(ctx, ctx.input(k), y)) != OCTET_OK) {
+      return s;
+    }
+  }
   if ((s = ctx.qclamp(&p->qmin, &p->qmax)) != OCTET_OK) return s;
   p->y_zero_point = y.zero_point();
   ctx.step().eval = eval_concat_qs8;

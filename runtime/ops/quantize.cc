@@ -46,6 +46,13 @@ octet_status prepare_quantize(PrepareContext& ctx) {
   p->n = x.elements;
   ctx.step().params = p;
   int64_t lo = 0, hi = 0;
+  if (x.dtype == OCTET_FLOAT32 && y.dtype == OCTET_INT32) {
+    // Float -> int32 (the exact integer outputs of ONNX ConvInteger /
+    // MatMulInteger, computed in fp32).
+    p->q = QuantizeParams{y.scale(), y.zero_point(), INT32_MIN, INT32_MAX};
+    ctx.step().eval = eval_quantize<float, int32_t, quantize_f32_qs32_reference>;
+    return OCTET_OK;
+  }
   if (!dtype_int_range(y.dtype, &lo, &hi) || y.dtype == OCTET_INT32 || y.dtype == OCTET_INT64) {
     return ctx.fail(OCTET_ERROR_UNSUPPORTED, "cannot quantize to %s", octet_dtype_name(y.dtype));
   }

@@ -257,3 +257,78 @@ TEST_CASE("planner: live buffers never overlap; dead ones share memory", "[plann
   int32_t order[3];
   CHECK(rt::plan_greedy(chain, 3, order, 64) == 2048);
 }
+
+TEST_CASE("runtime: introspection and observers", "[runtime]") {
+  // x -> relu -> mul(2) -> y
+  ModelBuilder b;
+  const auto x = b.input("x", DType::kFloat32, {1, 4});
+  const auto r = b.clamp(x, Activation::relu(), "relu");
+  const auto two = b.constant_f32("two", {1}, {2.0f});
+  const auto y = b.mul(r, two, Activation::none(), "double");
+  b.output(y);
+  b.set_source_nodes("double", {"Mul_7", "Constant_3"});
+  test::LoadedModel lm(b.finish());
+  REQUIRE(lm.status.ok());
+  const octet_model* m = lm.model.get();
+  REQUIRE(octet_model_num_operators(m) == 2);
+  REQUIRE(octet_model_num_tensors(m) == 4);
+  octet_operator_info op{};
+  REQUIRE(octet_model_operator_info(m, 1, &op) == OCTET_OK);
+  CHECK(std::string(op.name) == "double");
+  CHECK(std::string(op.opcode) == "MUL");
+  CHECK(op.num_inputs == 2);
+  CHECK(op.num_source_nodes == 2);
+  CHECK(std::string(octet_model_operator_source_node(m, 1, 0)) == "Mul_7");
+  CHECK(octet_model_operator_source_node(m, 1, 2) == nullptr);
+  octet_tensor_info t{};
+  REQUIRE(octet_model_tensor_info(m, op.inputs[0], &t) == OCTET_OK);
+  CHECK(std::string(t.name) == "relu");
+  CHECK(octet_model_input_tensor(m, 0) == x);
+  CHECK(octet_model_output_tensor(m, 0) == y);
+  CHECK(octet_model_operator_info(m, 2, &op) == OCTET_ERROR_INVALID_ARGUMENT);
+
+  Interpreter it;
+  REQUIRE(it.create(lm.model).ok());
+  const float in[4] = {-1, 2, -3, 4};
+  REQUIRE(it.set_input(0, in, sizeof(in)).ok());
+
+  struct Seen {
+    std::vector<int32_t> ops;
+    std::vector<float> relu_out;
+    bool overwrite = false;
+    int32_t stop_after = -1;
+  } seen;
+  auto observer = [](void* user, const octet_interpreter* interp, int32_t op_index) -> int {
+    auto* s = static_cast<Seen*>(user);
+    s->ops.push_back(op_index);
+    if (op_index == 0) {
+      octet_operator_info info{};
+      octet_model_operator_info(octet_interpreter_model(interp), 0, &info);
+      float* data = static_cast<float*>(octet_interpreter_tensor_data(interp, info.outputs[0]));
+      s->relu_out.assign(data, data + 4);
+      if (s->overwrite) data[0] = 10.0f;  // substitute a value downstream sees
+    }
+    return op_index == s->stop_after;
+  };
+  REQUIRE(it.set_observer(observer, &seen).ok());
+  REQUIRE(it.invoke().ok());
+  CHECK(seen.ops == std::vector<int32_t>{0, 1});
+  CHECK(seen.relu_out == std::vector<float>{0, 2, 0, 4});
+  CHECK(it.output<float>(0)[0] == 0.0f);
+
+  seen = Seen{};
+  seen.overwrite = true;
+  REQUIRE(it.invoke().ok());
+  CHECK(it.output<float>(0)[0] == 20.0f);
+  CHECK(it.output<float>(0)[1] == 4.0f);
+
+  seen = Seen{};
+  seen.stop_after = 0;
+  REQUIRE(it.invoke().ok());
+  CHECK(seen.ops == std::vector<int32_t>{0});
+
+  REQUIRE(it.set_observer(nullptr, nullptr).ok());
+  seen = Seen{};
+  REQUIRE(it.invoke().ok());
+  CHECK(seen.ops.empty());
+}

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   octet::cli::add_run(app, &exit_code);
   octet::cli::add_inspect(app, &exit_code);
   octet::cli::add_embed(app, &exit_code);
+  octet::cli::add_convert(app, &exit_code);
+  octet::cli::add_quantize(app, &exit_code);
+  octet::cli::add_eval(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

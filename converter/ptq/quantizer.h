@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Post-training quantization: an fp32 .octet model (the converter's IR, as
+// `octet convert` writes it) and calibration data in, an int8 .octet model
+// out (docs/quantization.md defines the numbers, docs/ptq.md the flow).
+//
+//   1. calibrate(): run the fp32 model with Octet's own executor, an
+//      observer reading every float activation after the operator that
+//      produced it, one streaming pass into bounded-memory histograms
+//      (converter/ptq/histogram.h).
+//   2. choose_ranges(): a real range per tensor by the chosen method,
+//      narrowed to what a fused activation can output.
+//   3. quantize_model(): emit the model again through octet::ModelBuilder —
+//      weights int8 symmetric per output channel (or per tensor), bias int32
+//      at s_in·s_w[c], activations int8 asymmetric, operators kept in fp32
+//      where asked (mixed precision) with QUANTIZE / DEQUANTIZE inserted at
+//      every precision boundary and at the float graph inputs/outputs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "converter/ptq/data.h"
+#include "converter/ptq/histogram.h"
+
+namespace octet::ptq {
+
+/// Any failure to quantize; the message names the culprit.
+class QuantizeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Precision { kInt8, kInt16, kFp32 };
+const char* precision_name(Precision p);
+/// "int8", "int16", "fp32"/"float32"/"float" (QuantizeError otherwise).
+Precision parse_precision(const std::string& s);
+
+/// Called as calibration proceeds: (samples done, total).
+using Progress = std::function<void(size_t, size_t)>;
+
+/// Statistics of every float tensor of the fp32 model, by tensor name.
+struct Calibration {
+  std::map<std::string, Histogram> tensors;
+  size_t samples = 0;
+  std::string data;  ///< description of the data set
+};
+
+/// Runs the fp32 model on every sample of `data`. Throws QuantizeError.
+Calibration calibrate(const std::vector<uint8_t>& fp32_model, const Dataset& data,
+                      const Progress& progress = {});
+
+/// A calibrated real range.
+struct TensorRange {
+  float min = 0, max = 0;
+  std::string method;
+};
+
+struct QuantizeOptions {
+  /// Default range method for activations. The default is the measured best
+  /// on the Fashion-MNIST benchmark (docs/accuracy.md).
+  RangeMethod method = parse_range_method("percentile:99.99");
+  /// Weights: symmetric int8 per output channel (true) or per tensor.
+  bool per_channel = true;
+  /// Per-node precision: key = operator name or any of its source (ONNX)
+  /// node names. Unknown keys are an error.
+  std::map<std::string, Precision> precision;
+  /// Per-tensor ranges that win over calibration (from a config file).
+  std::map<std::string, TensorRange> ranges;
+  /// Recorded in metadata "quant.calibration".
+  std::string calibration_note;
+};
+
+/// One quantizable operator as the config file lists it.
+struct NodeReport {
+  std::string name, opcode;
+  std::vector<std::string> source_nodes;
+  Precision precision = Precision::kInt8;
+  std::vector<std::string> outputs;  ///< fp32-model tensor names
+};
+
+struct QuantizeReport {
+  std::vector<NodeReport> nodes;
+  std::map<std::string, TensorRange> ranges;  ///< every range used
+  int32_t int8_ops = 0, fp32_ops = 0, quantize_ops = 0, dequantize_ops = 0;
+};
+
+/// Ranges for every calibrated tensor by `method` (no narrowing yet).
+std::map<std::string, TensorRange> choose_ranges(const Calibration& cal, const RangeMethod& method);
+
+/// fp32 .octet bytes + ranges (from choose_ranges and/or options.ranges) →
+/// int8 .octet bytes. Throws QuantizeError.
+std::vector<uint8_t> quantize_model(const std::vector<uint8_t>& fp32_model,
+                                    const std::map<std::string, TensorRange>& ranges,
+                                    const QuantizeOptions& options,
+                                    QuantizeReport* report = nullptr);
+
+/// The config file (JSON): settings, every quantizable node with its
+/// precision, and every activation range. Edit and pass back (--config).
+std::string write_config(const QuantizeOptions& options, const QuantizeReport& report);
+/// Reads a config into `options` (precision overrides and ranges; method
+/// and weight granularity too). Throws QuantizeError with the file name.
+void read_config(const std::string& json_text, const std::string& source, QuantizeOptions* options);
+
+/// Top-1/top-5 of a classifier over a data set.
+struct EvalResult {
+  size_t samples = 0, top1 = 0, top5 = 0;
+  std::vector<int32_t> predictions;  ///< argmax per sample
+  double micros_per_sample = 0;
+};
+/// Runs `model` (any precision; output 0 = class scores) over `data`.
+EvalResult evaluate(const std::vector<uint8_t>& model, const Dataset& data,
+                    const std::vector<int64_t>& labels, const Progress& progress = {});
+
+/// Shape of the model's single input (QuantizeError if not exactly one).
+std::vector<int32_t> model_input_shape(const std::vector<uint8_t>& model);
+
+/// Reads a model file: .octet bytes as they are, .onnx through the ONNX
+/// importer (fp32).
+std::vector<uint8_t> load_model_any(const std::string& path);
+
+}  // namespace octet::ptq
