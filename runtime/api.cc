@@ -467,6 +467,12 @@ int32_t octet_model_output_tensor(const octet_model* m, int32_t index) {
                                                                              : -1;
 }
 
+const char* octet_interpreter_operator_kernel(const octet_interpreter* it, int32_t op) {
+  if (it == nullptr || !it->ready || op < 0 || op >= it->plan.num_steps) return nullptr;
+  const char* k = it->plan.steps[op].kernel;
+  return k != nullptr ? k : "reference";
+}
+
 const octet_model* octet_interpreter_model(const octet_interpreter* it) {
   return it == nullptr ? nullptr : it->model;
 }

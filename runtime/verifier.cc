@@ -78,6 +78,14 @@ octet_status decode_quantization(octet_model* m, int32_t index, const octet::sch
   d->zero_points = (q->zero_point() != nullptr && q->zero_point()->size() != 0)
                        ? q->zero_point()->data()
                        : nullptr;
+  // The FlatBuffers verifier only guarantees 4-byte alignment of a vector;
+  // writers align [long] to 8, and the runtime reads zero points in place
+  // (a misaligned int64 load is undefined, and faults on some cores).
+  if (d->zero_points != nullptr && reinterpret_cast<uintptr_t>(d->zero_points) % 8 != 0) {
+    return e.fail(OCTET_ERROR_INVALID_MODEL,
+                  "tensor #%d '%s': zero points are not 8-byte aligned in the file", index,
+                  d->name);
+  }
   for (uint32_t i = 0; i < count; ++i) {
     const float s = d->scales[i];
     if (!std::isfinite(s) || !(s > 0.0f)) {

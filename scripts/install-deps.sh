@@ -9,6 +9,11 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libcpuinfo-dev libpthreadpool-dev
   catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  # fuzzing (libFuzzer) and ThreadSanitizer builds: scripts/fuzz.sh, scripts/sanitize.sh
+  clang libclang-rt-14-dev
+  # post-training quantization (converter/ptq): IDX .gz and PNG/JPEG data,
+  # the Fashion-MNIST accuracy benchmark (docs/accuracy.md)
+  zlib1g-dev libstb-dev dataset-fashion-mnist
   # ONNX import (converter/onnx) and its conformance data
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # tests/onnx/export_torchvision.py (architectures exported at test time)

@@ -12,3 +12,18 @@ mkdir -p "$build_dir/quickstart"
 "$build_dir/bin/quickstart" --out "$build_dir/quickstart"
 echo
 "$build_dir/bin/octet" inspect "$build_dir/quickstart/quickstart_int8.octet" | head -n 30
+
+# The quantization flow on the bundled model (docs/accuracy.md): the
+# Fashion-MNIST CNN in ONNX -> fp32 .octet -> int8 with 1,000 calibration
+# images from the training set -> both evaluated on the 10k test set
+# (accuracy, agreement, model sizes, latency per inference).
+fm=/usr/share/datasets/fashion-mnist
+octet="$build_dir/bin/octet"
+q="$build_dir/quickstart"
+echo
+echo "== octet convert -> octet quantize -> octet eval on models/fashion_mnist/cnn.onnx"
+"$octet" convert models/fashion_mnist/cnn.onnx -o "$q/cnn_fp32.octet"
+"$octet" quantize "$q/cnn_fp32.octet" -o "$q/cnn_int8.octet" \
+  --calib "$fm/train-images-idx3-ubyte.gz" --calib-count 1000
+"$octet" eval "$q/cnn_fp32.octet" --compare "$q/cnn_int8.octet" \
+  --data "$fm/t10k-images-idx3-ubyte.gz" --labels "$fm/t10k-labels-idx1-ubyte.gz"

@@ -12,6 +12,7 @@ system interpreter:
 Architecture: conv-BN-ReLU stem, two stride-2 conv-BN-ReLU, a depthwise-
 separable residual block, global average pool, linear head. Input is the
 28x28 grayscale image scaled to [0, 1] (pixel / 255), NCHW [1, 1, 28, 28].
+The committed model (3 epochs) scores 86.8 % fp32 (docs/accuracy.md).
 Writes OUT/cnn.onnx and OUT/cnn.json (fp32 test accuracy, training settings).
 With --torch-ptq it also reports PyTorch's own FX post-training quantization
 (onednn engine, 1,000 calibration images) of the same network.

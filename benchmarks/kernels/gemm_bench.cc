@@ -46,6 +46,7 @@ struct Shape {
 };
 constexpr Shape kShapes[] = {{3136, 256, 256}, {3136, 64, 576}};
 
+#ifdef OCTET_HAVE_AVX512VNNI
 // Ops (2 per MAC) per second of a peak loop: 16 chains × 64 instructions.
 // The best of many short runs: the machine is shared, and the fastest run
 // is the one nobody else interrupted.
@@ -55,20 +56,19 @@ double measure_peak(int64_t (*fn)(int64_t), double ops_per_instruction) {
   for (int rep = 0; rep < 300; ++rep) {
     const auto t0 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(fn(iters));
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double ops = static_cast<double>(iters) * 64 * ops_per_instruction / s;
     if (ops > best) best = ops;
   }
   return best;
 }
+#endif
 
 // vpdpbusd zmm: 64 MACs = 128 int8 ops per instruction. Measured once.
 double int8_peak_ops() {
 #ifdef OCTET_HAVE_AVX512VNNI
-  static const double peak = isa_available(Isa::kAvx512Vnni)
-                                 ? measure_peak(octet::bench::peak_vpdpbusd_zmm, 128)
-                                 : 0.0;
+  static const double peak =
+      isa_available(Isa::kAvx512Vnni) ? measure_peak(octet::bench::peak_vpdpbusd_zmm, 128) : 0.0;
   return peak;
 #else
   return 0.0;
@@ -193,8 +193,8 @@ void BM_xnnpack_conv_qc8(benchmark::State& state, Shape s) {
   xnn_operator_t op = nullptr;
   xnn_status st = xnn_create_convolution2d_nhwc_qc8(
       pad, pad, pad, pad, ks, ks, 1, 1, 1, 1, 1, cin, static_cast<size_t>(s.n), cin,
-      static_cast<size_t>(s.n), 3, 0.02f, scales.data(), p.w.data(), p.bias.data(), -5, 0.5f,
-      -128, 127, 0, &op);
+      static_cast<size_t>(s.n), 3, 0.02f, scales.data(), p.w.data(), p.bias.data(), -5, 0.5f, -128,
+      127, 0, &op);
   if (st == xnn_status_success) {
     st = xnn_setup_convolution2d_nhwc_qc8(op, 1, 56, 56, p.a.data(), p.c.data(), nullptr);
   }

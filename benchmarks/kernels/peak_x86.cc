@@ -12,7 +12,8 @@
 
 namespace octet::bench {
 
-#define OCTET_REP16(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define OCTET_REP16(X) \
+  X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
 int64_t peak_vpdpbusd_zmm(int64_t iterations) {
   __m512i a = _mm512_set1_epi32(0x01010101), b = _mm512_set1_epi32(0x01020304);
@@ -21,9 +22,11 @@ int64_t peak_vpdpbusd_zmm(int64_t iterations) {
 #undef DECL
   for (int64_t it = 0; it < iterations; ++it) {
 #define STEP(i) acc##i = _mm512_dpbusd_epi32(acc##i, a, b);
-    OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP)
+    OCTET_REP16(STEP)
+    OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP)
 #undef STEP
-    __asm__ volatile("" : "+v"(a), "+v"(b));
+        __asm__ volatile(""
+                         : "+v"(a), "+v"(b));
   }
   __m512i s = _mm512_setzero_si512();
 #define SUM(i) s = _mm512_add_epi32(s, acc##i);
@@ -39,9 +42,11 @@ int64_t peak_vpdpbusd_ymm(int64_t iterations) {
 #undef DECL
   for (int64_t it = 0; it < iterations; ++it) {
 #define STEP(i) acc##i = _mm256_dpbusd_epi32(acc##i, a, b);
-    OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP)
+    OCTET_REP16(STEP)
+    OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP)
 #undef STEP
-    __asm__ volatile("" : "+v"(a), "+v"(b));
+        __asm__ volatile(""
+                         : "+v"(a), "+v"(b));
   }
   __m256i s = _mm256_setzero_si256();
 #define SUM(i) s = _mm256_add_epi32(s, acc##i);
@@ -59,9 +64,11 @@ int64_t peak_vfmadd231ps_zmm(int64_t iterations) {
 #undef DECL
   for (int64_t it = 0; it < iterations; ++it) {
 #define STEP(i) acc##i = _mm512_fmadd_ps(a, b, acc##i);
-    OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP)
+    OCTET_REP16(STEP)
+    OCTET_REP16(STEP) OCTET_REP16(STEP) OCTET_REP16(STEP)
 #undef STEP
-    __asm__ volatile("" : "+v"(a), "+v"(b));
+        __asm__ volatile(""
+                         : "+v"(a), "+v"(b));
   }
   __m512 s = _mm512_setzero_ps();
 #define SUM(i) s = _mm512_add_ps(s, acc##i);

@@ -35,9 +35,17 @@ std::string shape_str(const Shape& s) {
   return r + "]";
 }
 
+// Element count with the overflow a hostile file could cause turned into an
+// error (found by fuzz_onnx): no tensor this importer can emit has 2^40
+// elements, so anything larger is rejected by name.
 int64_t numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    if (d < 0) fail("negative dimension in shape " + shape_str(s));
+    if (__builtin_mul_overflow(n, d, &n) || n > (int64_t{1} << 40)) {
+      fail("shape " + shape_str(s) + " has too many elements");
+    }
+  }
   return n;
 }
 
@@ -2103,7 +2111,7 @@ class Emitter {
   }
 
   // Value `v` in layout `l`, converting (and caching) if needed.
-  Id get(const std::string& v, Layout l, const Node* for_node = nullptr) {
+  Id get(const std::string& v, Layout l) {
     if (g_.is_const(v)) return constant(v, l);
     const Emitted& e = native_.at(v);
     if (e.layout == l) return e.id;
@@ -2137,10 +2145,9 @@ class Emitter {
     return b_.clamp(y, n.act, op_name(n, "act"));
   }
 
-  octet::Quant quant_of(const std::string& scale, const std::string& zp, int type_if_absent) {
+  octet::Quant quant_of(const std::string& scale, const std::string& zp) {
     const float s = static_cast<float>(g_.cst(scale).at(0));
     const int64_t z = zp.empty() ? 0 : g_.cst(zp).int_at(0);
-    (void)type_if_absent;
     return octet::Quant::per_tensor(s, z);
   }
   Id to_s8(Id x, const Node& n) {
@@ -2152,15 +2159,13 @@ class Emitter {
                        octet::Quant::per_tensor(q.scale[0], q.zero_point[0] - 128),
                        op_name(n, "to_s8"));
   }
+  // The ONNX op's parameters define what the tensor's codes mean; Octet
+  // tensors carry one quantization, so the two must agree.
   void check_quant(Id x, const octet::Quant& want, const Node& n, const std::string& what) {
     const octet::Quant& q = b_.quant(x);
-    int64_t shift = b_.dtype(x) == octet::DType::kInt8 && q.zero_point.size() == 1 &&
-                            want.zero_point[0] != q.zero_point[0]
-                        ? 0
-                        : 0;
-    (void)shift;
-    if (q.scale.size() != 1 || q.scale[0] != want.scale[0]) {
-      fail(n.name + ": " + what + " scale differs from the tensor's quantization");
+    if (q.scale.size() != 1 || q.scale[0] != want.scale[0] ||
+        q.zero_point[0] != want.zero_point[0]) {
+      fail(n.name + ": " + what + " scale/zero point differ from the tensor's quantization");
     }
   }
 
@@ -2255,7 +2260,12 @@ std::vector<uint8_t> Emitter::run(const ImportOptions& opt) {
   }
   std::set<Id> used_as_output;
   for (const auto& o : g_.outputs) {
+    // A layout change for the output belongs to the node that produced it.
+    node_ops_.clear();
     Id id = get(o, Layout::kAsIs);
+    if (const Node* p = g_.producer(o)) {
+      for (const auto& nm : node_ops_) b_.set_source_nodes(nm, p->sources);
+    }
     const bool is_input = std::count(g_.inputs.begin(), g_.inputs.end(), o) > 0;
     if (is_input || used_as_output.count(id) || g_.is_const(o)) {
       const std::string nm = uniq(o + "/copy");
@@ -2487,14 +2497,13 @@ void Emitter::emit_node(const Node& n) {
   if (op == "QuantizeLinear") {
     const Layout l = layout(xin);
     const int ot = g_.value(n.out[0]).type;
-    const Id y =
-        b_.quantize(get(xin, l), to_dtype(ot), quant_of(n.in[1], n.input(2), ot), op_name(n));
+    const Id y = b_.quantize(get(xin, l), to_dtype(ot), quant_of(n.in[1], n.input(2)), op_name(n));
     return set(n.out[0], y, l);
   }
   if (op == "DequantizeLinear") {
     const Layout l = layout(xin);
     const Id x = get(xin, l);
-    const octet::Quant want = quant_of(n.in[1], n.input(2), 0);
+    const octet::Quant want = quant_of(n.in[1], n.input(2));
     const octet::Quant& have = b_.quant(x);
     if (have.empty() || have.scale[0] != want.scale[0] ||
         have.zero_point[0] != want.zero_point[0]) {
@@ -2702,8 +2711,8 @@ void Emitter::emit_qlinear(const Node& n) {
   const bool conv = n.op == "QLinearConv";
   const std::string& xin = n.in[0];
   const int ot = g_.value(n.out[0]).type;
-  const octet::Quant xq = quant_of(n.in[1], n.in[2], 0);
-  const octet::Quant yq = quant_of(n.in[conv ? 6 : 6], n.in[7], 0);
+  const octet::Quant xq = quant_of(n.in[1], n.in[2]);
+  const octet::Quant yq = quant_of(n.in[6], n.in[7]);
   const bool out_u8 = ot == TP::UINT8;
   const octet::Quant yq8 =
       octet::Quant::per_tensor(yq.scale[0], yq.zero_point[0] - (out_u8 ? 128 : 0));
@@ -2770,7 +2779,7 @@ void Emitter::emit_qlinear(const Node& n) {
     return;
   }
   // QLinearMatMul: both operands are int8 activations for MATMUL.
-  const octet::Quant bq = quant_of(n.in[4], n.in[5], 0);
+  const octet::Quant bq = quant_of(n.in[4], n.in[5]);
   Id bb;
   if (g_.is_const(n.in[3])) {
     const Const& c = g_.cst(n.in[3]);

@@ -66,7 +66,12 @@ struct Geometry {
 Geometry geometry(const std::vector<int32_t>& shape, Layout layout) {
   Geometry g;
   if (shape.size() == 4) {
-    const bool c_first = shape[1] <= 4 && shape[3] > 4;
+    // The channel dimension is the one that looks like one (1 or 3 channels,
+    // or at most 4 against a larger spatial size); ONNX order when unsure.
+    auto chan = [](int32_t d) { return d == 1 || d == 3; };
+    bool c_first = true;
+    if (chan(shape[3]) && !chan(shape[1])) c_first = false;
+    if (!chan(shape[1]) && !chan(shape[3])) c_first = shape[1] <= 4 && shape[3] > 4;
     g.nchw = layout == Layout::kNCHW || (layout == Layout::kAuto && c_first);
     if (g.nchw) {
       g.c = shape[1], g.h = shape[2], g.w = shape[3];

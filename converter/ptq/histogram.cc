@@ -197,9 +197,15 @@ size_t kl_threshold_bins(const std::vector<double>& hist, int levels) {
 std::pair<float, float> Histogram::kl_range(int levels) const {
   const float lo0 = std::min(min_, 0.0f), hi0 = std::max(max_, 0.0f);
   if (width_ == 0) return {lo0, hi0};
+  // KL on a sparse histogram measures sampling noise, not the distribution
+  // (a classifier's logits: 10 values per sample): keep the full range.
+  if (count_ - double(zeros_) < kKlMinValues) return {lo0, hi0};
   if (min_ >= 0 || max_ <= 0) {
     // One-sided (e.g. after ReLU): all levels − 1 steps cover one side.
-    const auto& h = min_ >= 0 ? pos_ : neg_;
+    // Exact zeros (ReLU outputs) are represented exactly whatever the
+    // range; left in bin 0 they would dominate P and push the threshold down.
+    std::vector<double> h = min_ >= 0 ? pos_ : neg_;
+    if (min_ >= 0) h[0] -= double(zeros_);
     const double t = double(kl_threshold_bins(h, levels - 1)) * width_;
     return min_ >= 0 ? std::pair<float, float>{0.0f, std::min(hi0, float(t))}
                      : std::pair<float, float>{std::max(lo0, float(-t)), 0.0f};
@@ -207,6 +213,7 @@ std::pair<float, float> Histogram::kl_range(int levels) const {
   // Two-sided: TensorRT's symmetric search on |x| with half the levels.
   std::vector<double> mag(kBins);
   for (int i = 0; i < kBins; ++i) mag[i] = pos_[i] + neg_[i];
+  mag[0] -= double(zeros_);
   const double t = double(kl_threshold_bins(mag, levels / 2)) * width_;
   return {std::max(lo0, float(-t)), std::min(hi0, float(t))};
 }

@@ -38,6 +38,9 @@ class Histogram {
   /// Momentum of the moving-average min/max (TensorFlow's default 0.01 is
   /// for per-batch statistics; one observation = one sample here).
   static constexpr double kEmaMomentum = 0.01;
+  /// KL needs this many nonzero values (8 per bin) to choose a clip;
+  /// sparser tensors keep their min/max range.
+  static constexpr double kKlMinValues = 8.0 * kBins;
 
   /// Adds one observation (e.g. one inference's tensor). NaNs are ignored.
   void add(const float* values, size_t n);

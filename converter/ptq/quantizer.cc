@@ -95,7 +95,14 @@ namespace {
 struct Observer {
   const octet_model* model;
   std::vector<Histogram*> by_tensor;  // float activations, else null
+  std::vector<std::vector<double>*> sums;  // per-channel sums, same tensors
+  std::vector<int32_t> channels;
 };
+
+void add_channel_sums(std::vector<double>* sums, int32_t c, const float* v, size_t n) {
+  if (sums->empty()) sums->assign(c, 0.0);
+  for (size_t i = 0; i < n; ++i) (*sums)[i % c] += v[i];
+}
 
 int observe(void* user, const octet_interpreter* it, int32_t op) {
   auto* o = static_cast<Observer*>(user);
@@ -107,7 +114,10 @@ int observe(void* user, const octet_interpreter* it, int32_t op) {
     octet_tensor_info ti{};
     octet_model_tensor_info(o->model, t, &ti);
     const auto* data = static_cast<const float*>(octet_interpreter_tensor_data(it, t));
-    if (data != nullptr) o->by_tensor[t]->add(data, ti.bytes / sizeof(float));
+    if (data != nullptr) {
+      o->by_tensor[t]->add(data, ti.bytes / sizeof(float));
+      add_channel_sums(o->sums[t], o->channels[t], data, ti.bytes / sizeof(float));
+    }
   }
   return 0;
 }
@@ -130,13 +140,18 @@ Calibration calibrate(const std::vector<uint8_t>& bytes, const Dataset& data,
   Calibration cal;
   cal.data = data.description();
   const int32_t n = octet_model_num_tensors(m.get());
-  Observer obs{m.get(), std::vector<Histogram*>(n, nullptr)};
+  Observer obs{m.get(), std::vector<Histogram*>(n, nullptr),
+               std::vector<std::vector<double>*>(n, nullptr), std::vector<int32_t>(n, 1)};
   std::vector<std::string> names(n);
   for (int32_t t = 0; t < n; ++t) {
     octet_tensor_info ti{};
     octet_model_tensor_info(m.get(), t, &ti);
     names[t] = ti.name;
-    if (ti.dtype == OCTET_FLOAT32) obs.by_tensor[t] = &cal.tensors[ti.name];
+    if (ti.dtype == OCTET_FLOAT32) {
+      obs.by_tensor[t] = &cal.tensors[ti.name];
+      obs.sums[t] = &cal.channel_means[ti.name];
+      obs.channels[t] = ti.rank > 0 ? std::max(1, ti.dims[ti.rank - 1]) : 1;
+    }
   }
   // The map's nodes are stable; drop histograms of constants later (they
   // never get observed and stay empty).
@@ -146,13 +161,23 @@ Calibration calibrate(const std::vector<uint8_t>& bytes, const Dataset& data,
   for (size_t i = 0; i < data.size(); ++i) {
     data.get(i, sample.data());
     obs.by_tensor[input_tensor]->add(sample.data(), sample.size());
+    add_channel_sums(obs.sums[input_tensor], obs.channels[input_tensor], sample.data(), sample.size());
     if (!(s = it.set_input(0, sample.data(), sample.size() * 4))) fail(s.to_string());
     if (!(s = it.invoke())) fail("calibration invoke failed: " + s.to_string());
     ++cal.samples;
     if (progress) progress(i + 1, data.size());
   }
   for (auto i = cal.tensors.begin(); i != cal.tensors.end();) {
-    i = i->second.empty() ? cal.tensors.erase(i) : std::next(i);
+    if (i->second.empty()) {
+      cal.channel_means.erase(i->first);
+      i = cal.tensors.erase(i);
+      continue;
+    }
+    // Sums -> means: count / channels values per channel.
+    auto& v = cal.channel_means[i->first];
+    const double per = v.empty() ? 1.0 : i->second.count() / double(v.size());
+    for (double& x : v) x /= per;
+    ++i;
   }
   return cal;
 }
@@ -222,8 +247,10 @@ class Emitter {
   Quant quant_for(int32_t i, const fb::OperatorT* producer);
   void emit(const fb::OperatorT& op, Precision p);
   Precision precision_of(const fb::OperatorT& op, std::set<std::string>* used) const;
-  Id quantize_weights(int32_t w, const std::string& name, std::vector<float>* scales);
-  Id quantize_bias(int32_t b, float s_in, const std::vector<float>& s_w, const std::string& name);
+  Id quantize_weights(int32_t w, const std::string& name, std::vector<float>* scales,
+                      std::vector<int8_t>* qw = nullptr);
+  Id quantize_bias(const std::vector<float>& v, const std::vector<int32_t>& shape, float s_in,
+                   const std::vector<float>& s_w, const std::string& name);
 
   const fb::ModelT& m_;
   const std::map<std::string, TensorRange>& ranges_;
@@ -231,7 +258,7 @@ class Emitter {
   QuantizeReport* rep_;
   ModelBuilder b_;
   std::vector<Id> fid_, qid_;
-  std::vector<std::string> out_name_;  // builder names
+  std::set<std::string> op_names_;
 };
 
 Quant Emitter::quant_for(int32_t i, const fb::OperatorT* producer) {
@@ -301,7 +328,7 @@ ModelBuilder::Id Emitter::get_q(int32_t i) {
 }
 
 ModelBuilder::Id Emitter::quantize_weights(int32_t w, const std::string& name,
-                                           std::vector<float>* scales) {
+                                           std::vector<float>* scales, std::vector<int8_t>* qw) {
   const std::vector<float> v = const_f32(w);
   const int32_t oc = t(w).shape.at(0);
   const size_t per = v.size() / static_cast<size_t>(oc);
@@ -325,6 +352,7 @@ ModelBuilder::Id Emitter::quantize_weights(int32_t w, const std::string& name,
   Quant wq = o_.per_channel ? Quant::per_channel(*scales, 0) : Quant::per_tensor((*scales)[0], 0);
   if (o_.per_channel) wq.zero_point.assign(oc, 0);
   const Id id = b_.constant_i8(name, t(w).shape, q, wq);
+  if (qw) *qw = q;
   std::vector<float> lo(amax.size());
   for (size_t c = 0; c < amax.size(); ++c) lo[c] = -amax[c];
   if (!o_.per_channel) lo.resize(1), amax.resize(1);
@@ -332,9 +360,9 @@ ModelBuilder::Id Emitter::quantize_weights(int32_t w, const std::string& name,
   return id;
 }
 
-ModelBuilder::Id Emitter::quantize_bias(int32_t bias, float s_in, const std::vector<float>& s_w,
-                                        const std::string& name) {
-  const std::vector<float> v = const_f32(bias);
+ModelBuilder::Id Emitter::quantize_bias(const std::vector<float>& v,
+                                        const std::vector<int32_t>& shape, float s_in,
+                                        const std::vector<float>& s_w, const std::string& name) {
   std::vector<int32_t> q(v.size());
   std::vector<float> scales(v.size());
   for (size_t c = 0; c < v.size(); ++c) {
@@ -345,7 +373,7 @@ ModelBuilder::Id Emitter::quantize_bias(int32_t bias, float s_in, const std::vec
   }
   Quant bq = Quant::per_channel(scales, 0);
   bq.zero_point.assign(v.size(), 0);
-  return b_.constant_i32(name, t(bias).shape, q, bq);
+  return b_.constant_i32(name, shape, q, bq);
 }
 
 Precision Emitter::precision_of(const fb::OperatorT& op, std::set<std::string>* used) const {
@@ -356,7 +384,11 @@ Precision Emitter::precision_of(const fb::OperatorT& op, std::set<std::string>* 
     used->insert(key);
     p = it->second;
   };
-  for (const auto& s : op.source_nodes) check(s);
+  // A source node name selects the operators it became, unless an operator
+  // carries that exact name (then only that one).
+  for (const auto& s : op.source_nodes) {
+    if (s == op.name || !op_names_.count(s)) check(s);
+  }
   check(op.name);
   if (p == Precision::kInt16) {
     fail("node '" + op.name + "': int16 layers are not available yet (the runtime has no "
@@ -396,10 +428,40 @@ void Emitter::emit(const fb::OperatorT& op, Precision p) {
       Id w, bias = ModelBuilder::kNone;
       if (q8) {
         std::vector<float> s_w;
-        w = quantize_weights(op.inputs[1], t(op.inputs[1]).name, &s_w);
+        std::vector<int8_t> qw;
+        const int32_t wt = op.inputs[1];
+        w = quantize_weights(wt, t(wt).name, &s_w, &qw);
         const float s_in = b_.quant(x).scale.at(0);
-        if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
-          bias = quantize_bias(op.inputs[2], s_in, s_w, t(op.inputs[2]).name);
+        const bool has_bias = op.inputs.size() > 2 && op.inputs[2] >= 0;
+        const int32_t oc = t(wt).shape.at(0);
+        std::vector<float> bv = has_bias ? const_f32(op.inputs[2]) : std::vector<float>(oc, 0.0f);
+        bool corrected = false;
+        if (o_.bias_correction && op.opcode != fb::OpCode::CONV_TRANSPOSE_2D) {
+          auto it = o_.bias_correction->find(t(op.inputs[0]).name);
+          const std::vector<float> wf = const_f32(wt);
+          const int32_t ci = t(wt).shape.back();  // input channels per group
+          const int32_t groups = op.opcode == fb::OpCode::CONV_2D
+                                     ? op.options.AsConv2DOptions()->groups : 1;
+          if (it != o_.bias_correction->end() && !it->second.empty()) {
+            const auto& mean = it->second;
+            const size_t per = wf.size() / size_t(oc);
+            const int32_t oc_per_group = oc / groups;
+            for (int32_t c = 0; c < oc; ++c) {
+              double err = 0;
+              const int32_t g = c / oc_per_group;
+              for (size_t k = 0; k < per; ++k) {
+                const size_t cin = size_t(g) * ci + k % size_t(ci);
+                const double m = cin < mean.size() ? mean[cin] : mean[0];
+                err += (double(qw[c * per + k]) * s_w[c] - wf[c * per + k]) * m;
+              }
+              bv[c] -= static_cast<float>(err);
+              corrected |= err != 0;
+            }
+          }
+        }
+        if (has_bias || corrected) {
+          bias = quantize_bias(bv, {oc}, s_in, s_w,
+                               has_bias ? t(op.inputs[2]).name : name + "/bias");
         }
       } else {
         w = in(1);
@@ -579,6 +641,7 @@ std::vector<uint8_t> Emitter::run() {
     }
     fid_[i] = b_.input(t(i).name, DType::kFloat32, t(i).shape);
   }
+  for (const auto& op : m_.operators) op_names_.insert(op->name);
   std::set<std::string> used;
   for (const auto& op : m_.operators) {
     const Precision p = precision_of(*op, &used);
@@ -626,6 +689,7 @@ std::vector<uint8_t> Emitter::run() {
                                                    : "int8 symmetric per tensor");
   b_.add_metadata("quant.bias", "int32, scale s_in*s_w");
   b_.add_metadata("quant.method", o_.method.to_string());
+  if (o_.bias_correction) b_.add_metadata("quant.bias_correction", "on");
   if (!o_.calibration_note.empty()) b_.add_metadata("quant.calibration", o_.calibration_note);
   std::string prec;
   for (const auto& [k, p] : o_.precision) prec += (prec.empty() ? "" : ",") + k + "=" + precision_name(p);
@@ -724,6 +788,88 @@ void read_config(const std::string& text, const std::string& source, QuantizeOpt
   } catch (const std::exception& e) {
     fail(source + ": " + e.what());
   }
+}
+
+// ------------------------------------------------- automatic mixed precision
+
+namespace {
+
+// Output 0 of `model` on every sample, as floats.
+std::vector<std::vector<float>> run_outputs(const std::vector<uint8_t>& bytes, const Dataset& data) {
+  Model m = load(bytes);
+  Interpreter it;
+  Status s = it.create(m);
+  if (!s) fail("cannot prepare the model: " + s.to_string());
+  const octet_tensor_info out = m.output_info(0);
+  if (out.dtype != OCTET_FLOAT32) fail("automatic mixed precision needs a float32 output");
+  std::vector<std::vector<float>> r;
+  std::vector<float> sample(data.sample_elements());
+  for (size_t i = 0; i < data.size(); ++i) {
+    data.get(i, sample.data());
+    if (!(s = it.set_input(0, sample.data(), sample.size() * 4)) || !(s = it.invoke())) {
+      fail(s.to_string());
+    }
+    const float* o = it.output<float>(0);
+    r.emplace_back(o, o + out.bytes / 4);
+  }
+  return r;
+}
+
+struct OutputError {
+  double disagreement = 0;  // %
+  double mse = 0;
+};
+
+OutputError compare_outputs(const std::vector<std::vector<float>>& ref,
+                            const std::vector<std::vector<float>>& got) {
+  OutputError e;
+  size_t differ = 0, n = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const auto& a = ref[i];
+    const auto& b = got[i];
+    differ += std::max_element(a.begin(), a.end()) - a.begin() !=
+              std::max_element(b.begin(), b.end()) - b.begin();
+    for (size_t k = 0; k < a.size(); ++k) e.mse += double(a[k] - b[k]) * (a[k] - b[k]), ++n;
+  }
+  e.disagreement = ref.empty() ? 0 : 100.0 * double(differ) / double(ref.size());
+  e.mse = n ? e.mse / double(n) : 0;
+  return e;
+}
+
+}  // namespace
+
+std::vector<uint8_t> auto_mixed_precision(const std::vector<uint8_t>& fp32,
+                                          const std::map<std::string, TensorRange>& ranges,
+                                          QuantizeOptions* o, const Dataset& data, double max_drop,
+                                          std::vector<PrecisionStep>* steps, double* initial) {
+  const auto ref = run_outputs(fp32, data);
+  QuantizeReport rep;
+  std::vector<uint8_t> best_model = quantize_model(fp32, ranges, *o, &rep);
+  OutputError cur = compare_outputs(ref, run_outputs(best_model, data));
+  if (initial) *initial = cur.disagreement;
+  while (cur.disagreement > max_drop) {
+    std::string best_node, best_op;
+    OutputError best{1e300, 1e300};
+    for (const auto& n : rep.nodes) {
+      if (n.precision != Precision::kInt8) continue;
+      QuantizeOptions trial = *o;
+      trial.precision[n.name] = Precision::kFp32;
+      const auto m = quantize_model(fp32, ranges, trial);
+      const OutputError e = compare_outputs(ref, run_outputs(m, data));
+      if (e.disagreement < best.disagreement ||
+          (e.disagreement == best.disagreement && e.mse < best.mse)) {
+        best = e, best_node = n.name, best_op = n.opcode, best_model = m;
+      }
+    }
+    if (best_node.empty()) break;  // everything is fp32 already
+    if (steps) steps->push_back({best_node, best_op, cur.disagreement, best.disagreement, best.mse});
+    o->precision[best_node] = Precision::kFp32;
+    cur = best;
+    rep = QuantizeReport{};
+    quantize_model(fp32, ranges, *o, &rep);
+  }
+  QuantizeReport final_rep;
+  return quantize_model(fp32, ranges, *o, &final_rep);
 }
 
 // -------------------------------------------------------------- evaluation

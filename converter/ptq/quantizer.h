@@ -46,6 +46,8 @@ using Progress = std::function<void(size_t, size_t)>;
 /// Statistics of every float tensor of the fp32 model, by tensor name.
 struct Calibration {
   std::map<std::string, Histogram> tensors;
+  /// Mean of every channel (last dimension) of every float activation.
+  std::map<std::string, std::vector<double>> channel_means;
   size_t samples = 0;
   std::string data;  ///< description of the data set
 };
@@ -71,6 +73,10 @@ struct QuantizeOptions {
   std::map<std::string, Precision> precision;
   /// Per-tensor ranges that win over calibration (from a config file).
   std::map<std::string, TensorRange> ranges;
+  /// Bias correction: fold the expected error of the quantized weights,
+  /// Σ_k (W_q − W)[c,k] · E[x_k], into each CONV/FC bias, using these input
+  /// channel means (Calibration::channel_means); null = off.
+  const std::map<std::string, std::vector<double>>* bias_correction = nullptr;
   /// Recorded in metadata "quant.calibration".
   std::string calibration_note;
 };
@@ -105,6 +111,26 @@ std::string write_config(const QuantizeOptions& options, const QuantizeReport& r
 /// Reads a config into `options` (precision overrides and ranges; method
 /// and weight granularity too). Throws QuantizeError with the file name.
 void read_config(const std::string& json_text, const std::string& source, QuantizeOptions* options);
+
+/// One step of automatic mixed precision.
+struct PrecisionStep {
+  std::string node;     ///< operator raised to fp32
+  std::string opcode;
+  double before = 0, after = 0;  ///< top-1 disagreement with fp32, %
+  double mse_after = 0;          ///< mean squared output error
+};
+
+/// `--max-drop X`: quantizes, then, while more than `max_drop` % of the
+/// samples of `data` get a different top-1 (output 0) than the fp32 model —
+/// an upper bound of the accuracy drop that needs no labels — raises to
+/// fp32 the one int8 operator whose raise helps most (each candidate is
+/// measured, ties broken by the output MSE). Updates options->precision and
+/// returns the final model; `steps` says what changed and why.
+std::vector<uint8_t> auto_mixed_precision(const std::vector<uint8_t>& fp32_model,
+                                          const std::map<std::string, TensorRange>& ranges,
+                                          QuantizeOptions* options, const Dataset& data,
+                                          double max_drop, std::vector<PrecisionStep>* steps,
+                                          double* initial_disagreement = nullptr);
 
 /// Top-1/top-5 of a classifier over a data set.
 struct EvalResult {

@@ -291,6 +291,13 @@ OCTET_API int32_t octet_model_output_tensor(const octet_model* model, int32_t in
  */
 typedef int (*octet_observer)(void* user, const octet_interpreter* interpreter, int32_t op);
 
+/**
+ * Name of the kernel prepare chose for operator `op` (e.g.
+ * "gemm_qs8_qc8w_8x32c4_avx512vnni", or "reference"); NULL if out of range.
+ */
+OCTET_API const char* octet_interpreter_operator_kernel(const octet_interpreter* interpreter,
+                                                        int32_t op);
+
 /** The model an interpreter runs. */
 OCTET_API const octet_model* octet_interpreter_model(const octet_interpreter* interpreter);
 

@@ -8,8 +8,8 @@
 
 namespace octet::kernels {
 
-#define OCTET_DWCONV_KERNEL(name, isa, tile)                                                  \
-  void name(size_t channels, size_t pixels, size_t taps, const int8_t* const* input,          \
+#define OCTET_DWCONV_KERNEL(name, isa, tile)                                         \
+  void name(size_t channels, size_t pixels, size_t taps, const int8_t* const* input, \
             const void* w, int8_t* output, size_t output_stride, const GemmParams* params);
 #include "kernels/dwconv2d/kernels.inc"
 #undef OCTET_DWCONV_KERNEL

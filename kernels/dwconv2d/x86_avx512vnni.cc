@@ -55,8 +55,8 @@ void dwconv2d_qs8_qc8w_16c_avx512vnni(size_t channels, size_t pixels, size_t tap
       __m512i acc = bias;
       if (n == 16) {
         for (size_t t = 0; t < taps; ++t) {
-          const __m512i x = _mm512_cvtepi8_epi32(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(in[t] + c0)));
+          const __m512i x =
+              _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in[t] + c0)));
           acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(x, _mm512_loadu_si512(wt + 16 * t)));
         }
       } else {

@@ -8,7 +8,7 @@
 
 namespace octet::kernels {
 
-#define OCTET_GEMM_KERNEL(name, isa, mr, nr, kr, layout)                                   \
+#define OCTET_GEMM_KERNEL(name, isa, mr, nr, kr, layout)                                       \
   void name(size_t mr_, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w, \
             int8_t* c, size_t c_stride, const GemmParams* params);
 #include "kernels/gemm/kernels.inc"

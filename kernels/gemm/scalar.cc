@@ -67,14 +67,14 @@ void gemm_c4_scalar(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_s
 
 }  // namespace
 
-void gemm_qs8_qc8w_4x16c4_scalar(size_t mr, size_t nc, size_t kc, const int8_t* a,
-                                 size_t a_stride, const void* w, int8_t* c, size_t c_stride,
+void gemm_qs8_qc8w_4x16c4_scalar(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                 const void* w, int8_t* c, size_t c_stride,
                                  const GemmParams* params) {
   gemm_c4_scalar<4>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
 }
 
-void gemm_qs8_qc8w_1x16c4_scalar(size_t mr, size_t nc, size_t kc, const int8_t* a,
-                                 size_t a_stride, const void* w, int8_t* c, size_t c_stride,
+void gemm_qs8_qc8w_1x16c4_scalar(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                 const void* w, int8_t* c, size_t c_stride,
                                  const GemmParams* params) {
   gemm_c4_scalar<1>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
 }

@@ -29,8 +29,7 @@ inline int64_t load_u64(const int8_t* p) {
 template <int MR>
 __attribute__((always_inline)) inline void gemm_c8_avx2(size_t mr, size_t nc, size_t kc,
                                                         const int8_t* a, size_t a_stride,
-                                                        const void* w, int8_t* c,
-                                                        size_t c_stride,
+                                                        const void* w, int8_t* c, size_t c_stride,
                                                         const GemmParams* params) {
   constexpr size_t kNr = 8;
   const size_t kp = (kc + 7) & ~size_t{7};
@@ -88,14 +87,12 @@ __attribute__((always_inline)) inline void gemm_c8_avx2(size_t mr, size_t nc, si
 }  // namespace
 
 void gemm_qs8_qc8w_3x8c8_avx2(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
-                              const void* w, int8_t* c, size_t c_stride,
-                              const GemmParams* params) {
+                              const void* w, int8_t* c, size_t c_stride, const GemmParams* params) {
   gemm_c8_avx2<3>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
 }
 
 void gemm_qs8_qc8w_1x8c8_avx2(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
-                              const void* w, int8_t* c, size_t c_stride,
-                              const GemmParams* params) {
+                              const void* w, int8_t* c, size_t c_stride, const GemmParams* params) {
   gemm_c8_avx2<1>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
 }
 

@@ -29,9 +29,11 @@ inline int32_t load_u32(const int8_t* p) {
 }
 
 template <int MR, int NC>
-__attribute__((always_inline)) inline void gemm_c4_avx512vnni(
-    size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w, int8_t* c,
-    size_t c_stride, const GemmParams* params) {
+__attribute__((always_inline)) inline void gemm_c4_avx512vnni(size_t mr, size_t nc, size_t kc,
+                                                              const int8_t* a, size_t a_stride,
+                                                              const void* w, int8_t* c,
+                                                              size_t c_stride,
+                                                              const GemmParams* params) {
   static_assert(MR >= 1 && MR <= 8 && NC >= 1 && NC <= 4, "tile");
   constexpr size_t kNr = 16 * NC;
   const size_t kp = (kc + 3) & ~size_t{3};
@@ -74,10 +76,15 @@ __attribute__((always_inline)) inline void gemm_c4_avx512vnni(
     const __m512i b1 = NC > 1 ? _mm512_loadu_si512(block + 64) : b0;
     const __m512i b2 = NC > 2 ? _mm512_loadu_si512(block + 128) : b0;
     const __m512i b3 = NC > 3 ? _mm512_loadu_si512(block + 192) : b0;
-#define OCTET_ROW_INIT(i) \
-  __m512i c##i##0 = b0, c##i##1 = b1, c##i##2 = b2, c##i##3 = b3;
-    OCTET_ROW_INIT(0) OCTET_ROW_INIT(1) OCTET_ROW_INIT(2) OCTET_ROW_INIT(3)
-    OCTET_ROW_INIT(4) OCTET_ROW_INIT(5) OCTET_ROW_INIT(6) OCTET_ROW_INIT(7)
+#define OCTET_ROW_INIT(i) __m512i c##i##0 = b0, c##i##1 = b1, c##i##2 = b2, c##i##3 = b3
+    OCTET_ROW_INIT(0);
+    OCTET_ROW_INIT(1);
+    OCTET_ROW_INIT(2);
+    OCTET_ROW_INIT(3);
+    OCTET_ROW_INIT(4);
+    OCTET_ROW_INIT(5);
+    OCTET_ROW_INIT(6);
+    OCTET_ROW_INIT(7);
 #undef OCTET_ROW_INIT
     const int8_t* wk = reinterpret_cast<const int8_t*>(block + kNr * 4);
     for (size_t k = 0; k < kp; k += 4) {
@@ -85,29 +92,41 @@ __attribute__((always_inline)) inline void gemm_c4_avx512vnni(
       const __m512i w1 = NC > 1 ? _mm512_loadu_si512(wk + 64) : w0;
       const __m512i w2 = NC > 2 ? _mm512_loadu_si512(wk + 128) : w0;
       const __m512i w3 = NC > 3 ? _mm512_loadu_si512(wk + 192) : w0;
-#define OCTET_ROW(i)                                                                    \
-  if constexpr (MR > i) {                                                               \
+#define OCTET_ROW(i)                                                                  \
+  if constexpr (MR > i) {                                                             \
     const __m512i av = _mm512_xor_si512(_mm512_set1_epi32(load_u32(a##i + k)), flip); \
-    c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, w0);                                     \
-    if constexpr (NC > 1) c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, w1);               \
-    if constexpr (NC > 2) c##i##2 = _mm512_dpbusd_epi32(c##i##2, av, w2);               \
-    if constexpr (NC > 3) c##i##3 = _mm512_dpbusd_epi32(c##i##3, av, w3);               \
+    c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, w0);                                   \
+    if constexpr (NC > 1) c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, w1);             \
+    if constexpr (NC > 2) c##i##2 = _mm512_dpbusd_epi32(c##i##2, av, w2);             \
+    if constexpr (NC > 3) c##i##3 = _mm512_dpbusd_epi32(c##i##3, av, w3);             \
   }
-      OCTET_ROW(0) OCTET_ROW(1) OCTET_ROW(2) OCTET_ROW(3)
-      OCTET_ROW(4) OCTET_ROW(5) OCTET_ROW(6) OCTET_ROW(7)
+      OCTET_ROW(0);
+      OCTET_ROW(1);
+      OCTET_ROW(2);
+      OCTET_ROW(3);
+      OCTET_ROW(4);
+      OCTET_ROW(5);
+      OCTET_ROW(6);
+      OCTET_ROW(7);
 #undef OCTET_ROW
       wk += kNr * 4;
     }
     __m512i acc[MR][NC];
-#define OCTET_ROW_SAVE(i)                     \
-  if constexpr (MR > i) {                     \
-    acc[i][0] = c##i##0;                      \
+#define OCTET_ROW_SAVE(i)                      \
+  if constexpr (MR > i) {                      \
+    acc[i][0] = c##i##0;                       \
     if constexpr (NC > 1) acc[i][1] = c##i##1; \
     if constexpr (NC > 2) acc[i][2] = c##i##2; \
     if constexpr (NC > 3) acc[i][3] = c##i##3; \
   }
-    OCTET_ROW_SAVE(0) OCTET_ROW_SAVE(1) OCTET_ROW_SAVE(2) OCTET_ROW_SAVE(3)
-    OCTET_ROW_SAVE(4) OCTET_ROW_SAVE(5) OCTET_ROW_SAVE(6) OCTET_ROW_SAVE(7)
+    OCTET_ROW_SAVE(0);
+    OCTET_ROW_SAVE(1);
+    OCTET_ROW_SAVE(2);
+    OCTET_ROW_SAVE(3);
+    OCTET_ROW_SAVE(4);
+    OCTET_ROW_SAVE(5);
+    OCTET_ROW_SAVE(6);
+    OCTET_ROW_SAVE(7);
 #undef OCTET_ROW_SAVE
     const uint8_t* rq = block + kNr * 4 + kp * kNr;
     const size_t ncols = nc < kNr ? nc : kNr;

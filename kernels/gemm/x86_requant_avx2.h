@@ -28,9 +28,9 @@ inline __m256i clamp_epi64_avx2(__m256i x, __m256i lo, __m256i hi) {
 /// clamp(requantize(acc, M, t), lo, hi) + zp for 8 channels: `mult` holds
 /// their 8 multipliers (and is read one int32 further), re/ro and se/so the
 /// rounding terms and shifts of the even and the odd channels.
-inline __m256i requant8_avx2(__m256i acc, const int32_t* mult, const int64_t* re,
-                             const int64_t* ro, const int64_t* se, const int64_t* so, __m256i lo,
-                             __m256i hi, __m256i zp) {
+inline __m256i requant8_avx2(__m256i acc, const int32_t* mult, const int64_t* re, const int64_t* ro,
+                             const int64_t* se, const int64_t* so, __m256i lo, __m256i hi,
+                             __m256i zp) {
   const __m256i m_even = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult));
   const __m256i m_odd = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + 1));
   __m256i pe = _mm256_mul_epi32(acc, m_even);
@@ -47,8 +47,7 @@ inline __m256i requant8_avx2(__m256i acc, const int32_t* mult, const int64_t* re
 
 /// Stores the low `n` (≤ 8) of 8 int32 lanes already in [−128, 127].
 inline void store8_avx2(int8_t* out, __m256i v, size_t n) {
-  const __m128i w16 =
-      _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   const __m128i b8 = _mm_packs_epi16(w16, w16);
   if (n == 8) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out), b8);

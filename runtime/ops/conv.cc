@@ -23,6 +23,11 @@ namespace {
 
 using namespace octet::kernels;
 
+// Below this many MACs an operator runs on the calling thread: waking the
+// pool costs more than it saves, and on an oversubscribed machine a
+// preempted worker can stall every tiny operator for a scheduling period.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 20;
+
 // A prepared GEMM: kernel, packed weights, output params, tiling plan.
 struct GemmPlan {
   const GemmKernel* kernel;
@@ -31,6 +36,7 @@ struct GemmPlan {
   GemmParams params;
   int32_t m, n, k;
   size_t tile_m, tile_n;
+  bool parallel;  // worth the thread pool (kMinParallelMacs)
 };
 
 // Packs the weights and plans tiles. Tiles along N are whole NR blocks.
@@ -62,6 +68,7 @@ octet_status prepare_gemm(PrepareContext& ctx, int64_t m, int32_t n, int32_t k, 
   if (tasks_m < 8) splits_n = (8 + tasks_m - 1) / tasks_m;
   if (splits_n > blocks_n) splits_n = blocks_n;
   g->tile_n = (blocks_n + splits_n - 1) / splits_n * nr;
+  g->parallel = m * n * int64_t{k} >= kMinParallelMacs;
   ctx.step().kernel = kr.name;
   return OCTET_OK;
 }
@@ -94,7 +101,7 @@ void gemm_task(void* context, size_t m0, size_t n0, size_t rows, size_t cols) {
 void run_gemm(const GemmPlan& g, const int8_t* a, size_t a_stride, int8_t* c, size_t c_stride,
               pthreadpool_t pool) {
   GemmTask t{&g, a, a_stride, c, c_stride};
-  pthreadpool_parallelize_2d_tile_2d(pool, gemm_task, &t, static_cast<size_t>(g.m),
+  pthreadpool_parallelize_2d_tile_2d(g.parallel ? pool : nullptr, gemm_task, &t, static_cast<size_t>(g.m),
                                      static_cast<size_t>(g.n), g.tile_m, g.tile_n,
                                      PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }
@@ -107,6 +114,7 @@ struct DwconvPlan {
   const uint8_t* packed;
   const int8_t* zero_row;  // in_c input zero points, for padding taps
   GemmParams params;
+  bool parallel;  // worth the thread pool (kMinParallelMacs)
 };
 
 // Tap pointers per kernel call live on the stack: at most this many.
@@ -152,7 +160,7 @@ void dwconv_row_task(void* context, size_t row) {
 void eval_conv_qs8_dw(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const ConvStep*>(s.params);
   DwconvTask t{p, s.in<int8_t>(c, 0), s.out<int8_t>(c, 0)};
-  pthreadpool_parallelize_1d(c.threadpool, dwconv_row_task, &t,
+  pthreadpool_parallelize_1d(p->dw.parallel ? c.threadpool : nullptr, dwconv_row_task, &t,
                              static_cast<size_t>(p->shape.batch) * p->shape.out_h,
                              PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }
@@ -232,7 +240,7 @@ void eval_conv_qs8_gemm(const Step& s, const EvalContext& c) {
     return;
   }
   Im2colTask t{p, x, static_cast<int8_t*>(s.scratch), y};
-  pthreadpool_parallelize_1d_tile_1d(c.threadpool, im2col_gemm_task, &t,
+  pthreadpool_parallelize_1d_tile_1d(p->gemm.parallel ? c.threadpool : nullptr, im2col_gemm_task, &t,
                                      static_cast<size_t>(p->gemm.m), p->gemm.tile_m,
                                      PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }
@@ -372,6 +380,7 @@ octet_status prepare_conv(PrepareContext& ctx) {
     d.packed = packed;
     d.zero_row = zero_row;
     d.params = make_gemm_params(p->out);
+    d.parallel = int64_t{x.dims[0]} * oh * ow * in_c * kh * kw >= kMinParallelMacs;
     p->path = ConvPath::kDepthwise;
     ctx.step().kernel = d.kernel->name;
     ctx.step().eval = eval_conv_qs8_dw;

@@ -99,6 +99,69 @@ case "$case_name" in
     ;;
   unknown_option)
     expect_error "--frobnicate|not expected|extras" "$octet" run "$int8" --frobnicate
+    expect_error "not expected: --frobnicate" "$octet" inspect --frobnicate "$int8"
+    expect_error "subcommand is required" "$octet" frobnicate
+    expect_error "subcommand is required" "$octet"
+    expect_error "model is required" "$octet" run
+    ;;
+  bad_option_values)
+    "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
+    expect_error "--threads: Value 0 not in range" "$octet" run "$int8" --input "$work/image.npy" --threads 0
+    expect_error "--threads: Value abc not in range" "$octet" run "$int8" --input "$work/image.npy" --threads abc
+    expect_error "--repeat: Value -3 not in range" "$octet" run "$int8" --input "$work/image.npy" --repeat -3
+    expect_error "input 'image' is given more than once" \
+      "$octet" run "$int8" --input "$work/image.npy" --input "image=$work/image.npy"
+    expect_error "cannot open '': " "$octet" run "$int8" --input "image="
+    expect_error "cannot write '/nonexistent/dir/out.npy'" \
+      "$octet" run "$int8" --input "$work/image.npy" --output /nonexistent/dir/out.npy
+    ;;
+  not_a_file)
+    # A directory, a device and an empty file where a model or an input
+    # belongs: an error naming the path, never a hang or a crash.
+    expect_error "model '$work' is not a regular file" "$octet" run "$work"
+    expect_error "model '/dev/zero' is not a regular file" "$octet" inspect /dev/zero
+    : > "$work/empty.octet"
+    expect_error "empty.octet'.*(too small|0 bytes)" "$octet" inspect "$work/empty.octet"
+    expect_error "'$work' is not a regular file" "$octet" run "$int8" --input "image=$work"
+    expect_error "'/dev/zero' is not a regular file" "$octet" run "$int8" --input /dev/zero
+    ;;
+  unreadable)
+    if [ "$(id -u)" -eq 0 ]; then
+      # root reads a chmod 000 file anyway; not_a_file covers paths that
+      # cannot be read as files for any user.
+      echo "SKIP [unreadable]: running as root, where chmod 000 does not prevent reading"
+      exit 77
+    fi
+    cp "$int8" "$work/locked.octet" && chmod 000 "$work/locked.octet"
+    "$bin/make_npy" "$work/locked.npy" float32 1,28,28,1 && chmod 000 "$work/locked.npy"
+    expect_error "cannot open model '.*locked.octet': Permission denied" "$octet" inspect "$work/locked.octet"
+    expect_error "cannot open '.*locked.npy': Permission denied" "$octet" run "$int8" --input "$work/locked.npy"
+    chmod 600 "$work/locked.octet" "$work/locked.npy"
+    ;;
+  bad_npy_contents)
+    # Hand-made .npy headers (magic, version 1.0, header length, header).
+    npy() {  # npy FILE HEADER DATA_BYTES
+      local h="$2"; local n=${#h}
+      { printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $((n & 255)))\\x$(printf %02x $((n >> 8)))";
+        printf '%s' "$h"; head -c "$3" /dev/zero; } > "$1"
+    }
+    npy "$work/fortran.npy" "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 28, 28, 1), }" 3136
+    expect_error "fortran.npy': Fortran-order .npy arrays are not supported" \
+      "$octet" run "$int8" --input "$work/fortran.npy"
+    npy "$work/big_endian.npy" "{'descr': '>f4', 'fortran_order': False, 'shape': (1, 28, 28, 1), }" 3136
+    expect_error "big_endian.npy': unsupported .npy dtype '>f4'" "$octet" run "$int8" --input "$work/big_endian.npy"
+    npy "$work/short.npy" "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 28, 28, 1), }" 3000
+    expect_error "short.npy': .npy data is 3000 bytes, shape \[1, 28, 28, 1\] of float32 needs 3136" \
+      "$octet" run "$int8" --input "$work/short.npy"
+    npy "$work/huge.npy" "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }" 4
+    expect_error "huge.npy': .npy shape too large" "$octet" run "$int8" --input "$work/huge.npy"
+    npy "$work/noshape.npy" "{'descr': '<f4', 'fortran_order': False, }" 4
+    expect_error "noshape.npy': .npy header has no 'shape'" "$octet" run "$int8" --input "$work/noshape.npy"
+    printf '\x93NUMPY\x01\x00\xff\x7f{}' > "$work/cut_header.npy"
+    expect_error "cut_header.npy': truncated .npy header" "$octet" run "$int8" --input "$work/cut_header.npy"
+    "$bin/make_npy" "$work/i8.npy" int8 1,28,28,1 || fail "make_npy"
+    expect_error "input 'image' is float32 \[1, 28, 28, 1\], '.*i8.npy' holds int8" \
+      "$octet" run "$fp32" --input "$work/i8.npy"
     ;;
   example_classify)
     expect_ok "$bin/classify" "$int8"

@@ -6,6 +6,8 @@
 // dilation, asymmetric and oversized padding, narrow clamps, ties, extreme
 // values and zero points, shifts below and above 32. Taps come from
 // dwconv_taps (the runtime's own indirection), outputs have guard bytes.
+#include "kernels/dwconv2d/dwconv2d.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "kernels/conv2d/conv2d.h"
-#include "kernels/dwconv2d/dwconv2d.h"
 
 using namespace octet::kernels;
 
@@ -40,8 +41,8 @@ void run_case(const DwconvKernel& kernel, const DwCase& d) {
   const int32_t ow = (d.w + d.pl + d.pr - (d.dilation * (d.kw - 1) + 1)) / d.stride + 1;
   REQUIRE(oh > 0);
   REQUIRE(ow > 0);
-  const Conv2DShape s{1, d.h, d.w, d.c, oh, ow, d.c, d.kh, d.kw, d.stride, d.stride,
-                      d.dilation, d.dilation, d.pt, d.pl, d.c};
+  const Conv2DShape s{1,    d.h,      d.w,      d.c,        oh,         ow,   d.c,  d.kh,
+                      d.kw, d.stride, d.stride, d.dilation, d.dilation, d.pt, d.pl, d.c};
   const int32_t taps = d.kh * d.kw;
   std::vector<int8_t> x(static_cast<size_t>(d.h) * d.w * d.c);
   std::vector<int8_t> w(static_cast<size_t>(d.c) * taps);

@@ -7,6 +7,8 @@
 // through its own packer, the way the runtime calls it (MR rows at a time,
 // whole N or N split at NR boundaries), with garbage in the bytes it may
 // over-read and guard bytes after every output row it must not write.
+#include "kernels/gemm/gemm.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "kernels/fully_connected/fully_connected.h"
-#include "kernels/gemm/gemm.h"
 
 using namespace octet::kernels;
 
@@ -31,9 +32,9 @@ struct Case {
   int32_t qmin = -128, qmax = 127;
   bool per_tensor = false;
   bool extremes = false;
-  bool ties = false;      // multipliers 0.5 / 0.25 / 0.125 exactly
-  bool split_n = false;   // call the kernel per NR block, as a threaded tile would
-  bool small_m = false;   // every shift t ≥ 32 (multiplier < 0.5): kernels' fast path
+  bool ties = false;     // multipliers 0.5 / 0.25 / 0.125 exactly
+  bool split_n = false;  // call the kernel per NR block, as a threaded tile would
+  bool small_m = false;  // every shift t ≥ 32 (multiplier < 0.5): kernels' fast path
   uint32_t seed = 1;
 };
 
@@ -70,15 +71,16 @@ void run_case(const GemmKernel& kernel, const Case& c) {
     for (auto& v : w) v = static_cast<int8_t>(wd(rng));
   }
   // Bias within the loader's bound K·255·128 + |bias| < 2^31.
-  const int64_t bias_cap = std::min<int64_t>(int64_t{1} << 24,
-                                             INT32_MAX - int64_t{c.k} * 255 * 128);
+  const int64_t bias_cap =
+      std::min<int64_t>(int64_t{1} << 24, INT32_MAX - int64_t{c.k} * 255 * 128);
   std::uniform_int_distribution<int64_t> bd(-bias_cap, bias_cap);
   for (auto& v : bias) v = static_cast<int32_t>(bd(rng));
   if (c.ties) {
     for (auto& v : bias) v = static_cast<int32_t>(rng() % 101) - 50;
   }
   if (c.extremes) {
-    for (size_t j = 0; j < bias.size(); ++j) bias[j] = j % 2 ? static_cast<int32_t>(bias_cap) : -static_cast<int32_t>(bias_cap);
+    for (size_t j = 0; j < bias.size(); ++j)
+      bias[j] = j % 2 ? static_cast<int32_t>(bias_cap) : -static_cast<int32_t>(bias_cap);
   }
 
   // Multipliers scaled so outputs spread over the int8 range, plus some
@@ -97,10 +99,18 @@ void run_case(const GemmKernel& kernel, const Case& c) {
     }
     mj.multiplier = md(rng);
     switch (rng() % 8) {
-      case 0: mj.rshift = 1 + static_cast<int32_t>(rng() % 31); break;   // saturates
-      case 1: mj.rshift = 40 + static_cast<int32_t>(rng() % 23); break;  // → zero point
-      case 2: mj.multiplier = 0; mj.rshift = 1 + static_cast<int32_t>(rng() % 62); break;
-      default: mj.rshift = std::min(62, std::max(1, t_mid + static_cast<int32_t>(rng() % 5) - 2));
+      case 0:
+        mj.rshift = 1 + static_cast<int32_t>(rng() % 31);
+        break;  // saturates
+      case 1:
+        mj.rshift = 40 + static_cast<int32_t>(rng() % 23);
+        break;  // → zero point
+      case 2:
+        mj.multiplier = 0;
+        mj.rshift = 1 + static_cast<int32_t>(rng() % 62);
+        break;
+      default:
+        mj.rshift = std::min(62, std::max(1, t_mid + static_cast<int32_t>(rng() % 5) - 2));
     }
     if (c.small_m) mj.rshift = std::max(mj.rshift, 32);
   }

@@ -47,13 +47,13 @@ Built build(const Layer& l, uint32_t seed) {
   std::uniform_int_distribution<int> wi(-127, 127);
   Built r;
   ModelBuilder b;
-  const std::vector<int32_t> xs = l.fc ? std::vector<int32_t>{l.batch, l.cin}
-                                       : std::vector<int32_t>{l.batch, l.h, l.w, l.cin};
-  const std::vector<int32_t> ws = l.fc ? std::vector<int32_t>{l.cout, l.cin}
-                                       : std::vector<int32_t>{l.cout, l.kh, l.kw,
-                                                              l.depthwise ? 1 : l.cin};
-  const size_t wn = static_cast<size_t>(l.cout) * (l.fc ? 1 : l.kh * l.kw) *
-                    (l.depthwise ? 1 : l.cin);
+  const std::vector<int32_t> xs =
+      l.fc ? std::vector<int32_t>{l.batch, l.cin} : std::vector<int32_t>{l.batch, l.h, l.w, l.cin};
+  const std::vector<int32_t> ws =
+      l.fc ? std::vector<int32_t>{l.cout, l.cin}
+           : std::vector<int32_t>{l.cout, l.kh, l.kw, l.depthwise ? 1 : l.cin};
+  const size_t wn =
+      static_cast<size_t>(l.cout) * (l.fc ? 1 : l.kh * l.kw) * (l.depthwise ? 1 : l.cin);
   r.w.resize(wn);
   for (auto& v : r.w) v = static_cast<int8_t>(wi(rng));
   r.bias.resize(static_cast<size_t>(l.cout));
@@ -93,17 +93,29 @@ std::vector<int8_t> reference(const Layer& l, const Built& m, const std::vector<
   q.multiplier_count = static_cast<int32_t>(mult.size());
   std::vector<int8_t> y(out_elems);
   if (l.fc) {
-    kernels::fully_connected_qs8_qc8w_reference(l.batch, l.cout, l.cin, x.data(), l.zx,
-                                                m.w.data(), m.bias.data(), q, y.data());
+    kernels::fully_connected_qs8_qc8w_reference(l.batch, l.cout, l.cin, x.data(), l.zx, m.w.data(),
+                                                m.bias.data(), q, y.data());
   } else {
     const auto osz = [](int32_t in, int32_t k, int32_t s, int32_t d, int32_t p0, int32_t p1) {
       return (in + p0 + p1 - (d * (k - 1) + 1)) / s + 1;
     };
-    kernels::Conv2DShape s{l.batch, l.h, l.w, l.cin,
-                           osz(l.h, l.kh, l.o.stride_h, l.o.dilation_h, l.o.pad_top, l.o.pad_bottom),
-                           osz(l.w, l.kw, l.o.stride_w, l.o.dilation_w, l.o.pad_left, l.o.pad_right),
-                           l.cout, l.kh, l.kw, l.o.stride_h, l.o.stride_w, l.o.dilation_h,
-                           l.o.dilation_w, l.o.pad_top, l.o.pad_left, l.depthwise ? l.cin : 1};
+    kernels::Conv2DShape s{
+        l.batch,
+        l.h,
+        l.w,
+        l.cin,
+        osz(l.h, l.kh, l.o.stride_h, l.o.dilation_h, l.o.pad_top, l.o.pad_bottom),
+        osz(l.w, l.kw, l.o.stride_w, l.o.dilation_w, l.o.pad_left, l.o.pad_right),
+        l.cout,
+        l.kh,
+        l.kw,
+        l.o.stride_h,
+        l.o.stride_w,
+        l.o.dilation_h,
+        l.o.dilation_w,
+        l.o.pad_top,
+        l.o.pad_left,
+        l.depthwise ? l.cin : 1};
     kernels::conv2d_qs8_qc8w_reference(s, x.data(), l.zx, m.w.data(), m.bias.data(), q, y.data());
   }
   return y;
@@ -159,6 +171,7 @@ std::vector<Layer> layers() {
   fc(5, 37, 17, 127, -128, Activation::relu());
   fc(37, 64, 65, -128, 127, Activation::none());
   fc(70, 129, 33, 10, -20, Activation::relu6());
+  fc(100, 512, 160, 1, 2, Activation::none());  // ≥ 2^20 MACs: runs on the pool
   auto conv = [&](int32_t n, int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t kh,
                   int32_t kw, Conv2DOptions o, int32_t zx, int32_t zy, Activation act) {
     Layer l{};
@@ -177,12 +190,13 @@ std::vector<Layer> layers() {
     v.push_back(l);
   };
   Conv2DOptions plain;
-  conv(1, 9, 7, 16, 40, 1, 1, plain, -3, 4, Activation::none());      // direct GEMM
-  conv(2, 5, 6, 3, 8, 1, 1, plain, 50, -128, Activation::relu());     // direct, K = 3
+  conv(1, 9, 7, 16, 40, 1, 1, plain, -3, 4, Activation::none());   // direct GEMM
+  conv(2, 5, 6, 3, 8, 1, 1, plain, 50, -128, Activation::relu());  // direct, K = 3
   Conv2DOptions pad1;
   pad1.pad_top = pad1.pad_left = pad1.pad_bottom = pad1.pad_right = 1;
-  conv(1, 10, 11, 8, 33, 3, 3, pad1, -128, 0, Activation::relu());    // im2col
-  conv(2, 8, 8, 3, 16, 3, 3, pad1, 7, -7, Activation::none());        // K = 27
+  conv(1, 10, 11, 8, 33, 3, 3, pad1, -128, 0, Activation::relu());  // im2col
+  conv(2, 8, 8, 3, 16, 3, 3, pad1, 7, -7, Activation::none());      // K = 27
+  conv(1, 20, 20, 32, 40, 3, 3, pad1, -1, 1, Activation::none());   // on the pool
   Conv2DOptions s2 = pad1;
   s2.stride_h = s2.stride_w = 2;
   conv(1, 13, 12, 17, 24, 3, 3, s2, 127, 3, Activation::relu6());
@@ -196,25 +210,26 @@ std::vector<Layer> layers() {
   conv(1, 12, 14, 5, 7, 5, 3, odd, -10, 10, Activation::none());
   Conv2DOptions st1x1;
   st1x1.stride_h = st1x1.stride_w = 2;
-  conv(1, 9, 9, 32, 64, 1, 1, st1x1, 0, 0, Activation::none());       // strided 1×1: im2col
+  conv(1, 9, 9, 32, 64, 1, 1, st1x1, 0, 0, Activation::none());  // strided 1×1: im2col
   Conv2DOptions dil = pad1;
   dil.dilation_w = 2;
   dil.pad_right = 3;
-  conv(1, 7, 9, 16, 20, 3, 3, dil, -50, 1, Activation::none());       // dilated columns
-  auto dw = [&](int32_t n, int32_t h, int32_t w, int32_t c, int32_t k, Conv2DOptions o,
-                int32_t zx, int32_t zy, Activation act) {
+  conv(1, 7, 9, 16, 20, 3, 3, dil, -50, 1, Activation::none());  // dilated columns
+  auto dw = [&](int32_t n, int32_t h, int32_t w, int32_t c, int32_t k, Conv2DOptions o, int32_t zx,
+                int32_t zy, Activation act) {
     o.groups = c;
     conv(n, h, w, c, c, k, k, o, zx, zy, act);
     v.back().depthwise = true;
   };
-  dw(1, 9, 10, 144, 3, pad1, -5, 3, Activation::relu6());             // depthwise 3×3
-  dw(2, 7, 7, 17, 3, s2, 127, -128, Activation::none());              // stride 2, batch 2
+  dw(1, 9, 10, 144, 3, pad1, -5, 3, Activation::relu6());  // depthwise 3×3
+  dw(1, 40, 40, 80, 3, pad1, 9, -9, Activation::none());   // on the pool
+  dw(2, 7, 7, 17, 3, s2, 127, -128, Activation::none());   // stride 2, batch 2
   Conv2DOptions dw5 = pad1;
   dw5.pad_bottom = 3;
   dw5.dilation_h = 2;
-  dw(1, 8, 6, 40, 5, dw5, -128, 0, Activation::relu());               // 5×5, dilated
+  dw(1, 8, 6, 40, 5, dw5, -128, 0, Activation::relu());  // 5×5, dilated
   Conv2DOptions wide;
-  wide.pad_left = 4;                                                  // padding > kernel
+  wide.pad_left = 4;  // padding > kernel
   wide.pad_right = 1;
   conv(1, 4, 5, 4, 9, 2, 2, wide, 3, -3, Activation::none());
   return v;

@@ -285,3 +285,92 @@ TEST_CASE("malformed graphs are errors, not crashes", "[onnx]") {
     CHECK(e.nodes[1].reason.find("'nowhere' is not defined") != std::string::npos);
   }
 }
+
+TEST_CASE("Clip with min/max attributes (opset 9) fuses into Gemm as RELU6", "[onnx]") {
+  G g(9);
+  g.input("x", {2, 3});
+  g.init("w", {3, 2}, {1, -1, 2, 0.5f, -3, 4});
+  g.node("Gemm", "fc", {"x", "w"}, {"f"});
+  auto* clip = g.node("Clip", "relu6", {"f"}, {"y"});
+  attr_f(clip, "min", 0);
+  attr_f(clip, "max", 6);
+  g.output("y");
+  const auto bytes = oi::convert(g.m, {});
+  const auto m = unpack(bytes);
+  REQUIRE(m->operators.size() == 1);
+  CHECK(m->operators[0]->opcode == fb::OpCode::FULLY_CONNECTED);
+  CHECK(m->operators[0]->activation == fb::Activation::RELU6);
+  CHECK(m->operators[0]->source_nodes == std::vector<std::string>{"fc", "relu6"});
+  const auto y = run(bytes, {1, 2, 3, -1, 0.5f, 2});
+  const float x[2][3] = {{1, 2, 3}, {-1, 0.5f, 2}}, w[3][2] = {{1, -1}, {2, 0.5f}, {-3, 4}};
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      float acc = 0;
+      for (int k = 0; k < 3; ++k) acc += x[i][k] * w[k][j];
+      CHECK(y[i * 2 + j] == Approx(std::min(std::max(acc, 0.0f), 6.0f)));
+    }
+  }
+}
+
+TEST_CASE("QLinearConv with uint8 weights far from their zero point falls back exactly", "[onnx]") {
+  // w − z_w reaches 255: no symmetric int8 representation, so the converter
+  // runs dequantize -> fp32 conv -> quantize. Compared with ONNX's formula.
+  G g(13);
+  auto* vi = g.g->add_input();
+  vi->set_name("x");
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::UINT8);
+  for (int64_t d : {1, 1, 3, 3}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  auto u8 = [&](const std::string& name, std::vector<int64_t> dims, std::vector<int> v) {
+    auto* t = g.g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::UINT8);
+    for (int64_t d : dims) t->add_dims(d);
+    for (int x : v) t->add_int32_data(x);
+  };
+  g.init("xs", {}, {0.5f});
+  u8("xz", {}, {100});
+  const std::vector<int> w = {250, 3, 128, 200, 10, 20, 30, 255};
+  u8("w", {2, 1, 2, 2}, w);
+  g.init("ws", {}, {0.01f});
+  u8("wz", {}, {0});
+  g.init("ys", {}, {0.3f});
+  u8("yz", {}, {50});
+  g.node("QLinearConv", "qconv", {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz"}, {"y"});
+  g.output("y");
+  const auto bytes = oi::convert(g.m, {});
+  const std::vector<uint8_t> x = {90, 110, 255, 0, 100, 130, 77, 101, 180};
+  std::vector<uint8_t> copy(bytes);
+  void* mem = aligned_alloc(64, (copy.size() + 63) / 64 * 64);
+  memcpy(mem, copy.data(), copy.size());
+  octet_model* m = nullptr;
+  REQUIRE(octet_model_load_buffer(mem, copy.size(), nullptr, &m) == OCTET_OK);
+  octet_interpreter* it = nullptr;
+  REQUIRE(octet_interpreter_create(m, nullptr, &it) == OCTET_OK);
+  REQUIRE(octet_interpreter_set_input(it, 0, x.data(), x.size()) == OCTET_OK);
+  REQUIRE(octet_interpreter_invoke(it) == OCTET_OK);
+  std::vector<uint8_t> y(8);
+  REQUIRE(octet_interpreter_get_output(it, 0, y.data(), y.size()) == OCTET_OK);
+  int off = 0;
+  for (int o = 0; o < 2; ++o) {
+    for (int i = 0; i < 2; ++i) {
+      for (int j = 0; j < 2; ++j) {
+        int64_t acc = 0;
+        for (int ki = 0; ki < 2; ++ki) {
+          for (int kj = 0; kj < 2; ++kj) {
+            acc += (x[(i + ki) * 3 + j + kj] - 100) * w[(o * 2 + ki) * 2 + kj];
+          }
+        }
+        const double q = std::nearbyint(acc * (0.5 * 0.01 / 0.3)) + 50;
+        const int want = static_cast<int>(std::min(std::max(q, 0.0), 255.0));
+        const int got = y[(o * 2 + i) * 2 + j];
+        CHECK(std::abs(got - want) <= 1);
+        off += got != want;
+      }
+    }
+  }
+  CHECK(off <= 1);
+  octet_interpreter_destroy(it);
+  octet_model_destroy(m);
+  free(mem);
+}

@@ -40,6 +40,9 @@ case "$case_name" in
     for m in minmax ema percentile:99.9 kl mse; do
       expect_ok "$octet" quantize "$fp32" -o "$work/q_$m.octet" --calib "$calib" --method "$m" -q
     done
+    expect_ok "$octet" quantize "$fp32" -o "$work/q_bc.octet" --calib "$calib" --bias-correction
+    expect_ok "$octet" inspect "$work/q_bc.octet"
+    echo "$out" | grep -q "quant.bias_correction" || fail "bias correction not recorded: $out"
     expect_ok "$octet" quantize "$fp32" -o "$work/q_pt.octet" --calib "$calib" --per-tensor
     echo "$out" | grep -q "per-tensor" || fail "per-tensor not reported: $out"
     ;;
@@ -57,6 +60,24 @@ case "$case_name" in
     echo "$out" | grep -q "conv3 (CONV_2D): fp32" || fail "override not reported: $out"
     echo "$out" | grep -Eq "2 QUANTIZE, 2 DEQUANTIZE" || fail "boundaries not inserted: $out"
     expect_ok "$octet" eval "$work/p.octet" --data "$calib" --labels "$work/labels.txt"
+    ;;
+  max_drop)
+    expect_ok "$octet" quantize "$fp32" -o "$work/m.octet" --calib "$calib" --max-drop 0
+    echo "$out" | grep -q "all-int8 model disagrees with fp32" || fail "no --max-drop report: $out"
+    expect_error "max-drop" "$octet" quantize "$fp32" -o "$work/m.octet" --calib "$calib" --max-drop 200
+    ;;
+  fashion_mnist)
+    # The accuracy benchmark's flow on 1,000 test images (docs/accuracy.md).
+    fm=/usr/share/datasets/fashion-mnist
+    root="$(cd "$(dirname "$0")/../.." && pwd)"
+    [ -f "$fm/t10k-images-idx3-ubyte.gz" ] || { echo "SKIP: dataset-fashion-mnist not installed"; exit 77; }
+    expect_ok "$octet" convert "$root/models/fashion_mnist/cnn.onnx" -o "$work/fm.octet"
+    expect_ok "$octet" quantize "$root/models/fashion_mnist/cnn.onnx" -o "$work/fm_int8.octet" \
+      --calib "$fm/train-images-idx3-ubyte.gz" --calib-count 1000
+    expect_ok "$octet" eval "$work/fm.octet" --compare "$work/fm_int8.octet" --count 1000 -q \
+      --data "$fm/t10k-images-idx3-ubyte.gz" --labels "$fm/t10k-labels-idx1-ubyte.gz"
+    agree=$(echo "$out" | sed -n 's/.*agreement (same top-1): \([0-9]*\)\..*/\1/p')
+    [ -n "$agree" ] && [ "$agree" -ge 97 ] || fail "int8 agrees with fp32 on only $agree %: $out"
     ;;
   missing_calib)
     expect_error "no calibration data" "$octet" quantize "$fp32" -o "$work/x.octet"

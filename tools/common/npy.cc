@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tools/common/npy.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -150,12 +153,27 @@ bool parse_npy(const uint8_t* b, size_t size, NpyArray* out, std::string* error)
 }
 
 bool read_npy(const std::string& path, NpyArray* out, std::string* error) {
+  // Only regular files: a directory opens but reads nothing, and a device
+  // or pipe (/dev/zero) would be read until memory runs out.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    *error = "cannot open '" + path + "': " + strerror(errno);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *error = "'" + path + "' is not a regular file";
+    return false;
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
-    *error = "cannot open '" + path + "'";
+    *error = "cannot open '" + path + "': " + strerror(errno);
     return false;
   }
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) {
+    *error = "error reading '" + path + "'";
+    return false;
+  }
   if (!parse_npy(bytes.data(), bytes.size(), out, error)) {
     *error = "'" + path + "': " + *error;
     return false;

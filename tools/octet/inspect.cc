@@ -2,7 +2,11 @@
 //
 // octet inspect MODEL.octet [--json]: operators, tensors, quantization,
 // weight bytes and the arena plan, after the same verification as load.
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -124,8 +128,15 @@ std::string options_str(const fb::Operator* op) {
 }
 
 int inspect(const InspectOptions& o) {
+  // Only regular files: reading a device or a pipe (/dev/zero) to its end
+  // would never finish.
+  struct stat st;
+  if (stat(o.model.c_str(), &st) != 0) {
+    return fail("cannot open model '" + o.model + "': " + strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return fail("model '" + o.model + "' is not a regular file");
   std::ifstream f(o.model, std::ios::binary);
-  if (!f) return fail("cannot open model '" + o.model + "'");
+  if (!f) return fail("cannot open model '" + o.model + "': " + strerror(errno));
   std::vector<char> raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   std::unique_ptr<void, FreeDeleter> buf(aligned_alloc(64, (raw.size() + 63) / 64 * 64 + 64));
   if (!buf) return fail("out of memory");
@@ -177,7 +188,8 @@ int inspect(const InspectOptions& o) {
                  {"name", op->name() ? op->name()->str() : ""},
                  {"inputs", std::vector<int32_t>(op->inputs()->begin(), op->inputs()->end())},
                  {"outputs", std::vector<int32_t>(op->outputs()->begin(), op->outputs()->end())},
-                 {"options", options_str(op)}};
+                 {"options", options_str(op)},
+                 {"kernel", octet_interpreter_operator_kernel(it.get(), static_cast<int32_t>(i))}};
       if (op->source_nodes()) {
         std::vector<std::string> src;
         for (const auto* n : *op->source_nodes()) src.push_back(n->str());
@@ -239,7 +251,8 @@ int inspect(const InspectOptions& o) {
   io("outputs", m->outputs());
   const uint32_t nops = m->operators() ? m->operators()->size() : 0;
   printf("operators (%u):\n", nops);
-  printf("  %-4s %-18s %-24s %-44s %s\n", "#", "opcode", "name", "inputs -> outputs", "options");
+  printf("  %-4s %-18s %-24s %-44s %-34s %s\n", "#", "opcode", "name", "inputs -> outputs",
+         "kernel", "options");
   for (uint32_t i = 0; i < nops; ++i) {
     const auto* op = m->operators()->Get(i);
     std::string io_s;
@@ -253,8 +266,10 @@ int inspect(const InspectOptions& o) {
       const int32_t t = op->outputs()->Get(k);
       io_s += (k ? ", " : "") + tname(t) + shape_str(m->tensors()->Get(t)->shape());
     }
-    printf("  %-4u %-18s %-24s %-44s %s\n", i, fb::EnumNameOpCode(op->opcode()),
-           op->name() ? op->name()->c_str() : "", io_s.c_str(), options_str(op).c_str());
+    printf("  %-4u %-18s %-24s %-44s %-34s %s\n", i, fb::EnumNameOpCode(op->opcode()),
+           op->name() ? op->name()->c_str() : "", io_s.c_str(),
+           octet_interpreter_operator_kernel(it.get(), static_cast<int32_t>(i)),
+           options_str(op).c_str());
   }
   printf("tensors (%u):\n", m->tensors()->size());
   printf("  %-4s %-24s %-8s %-18s %-10s %s\n", "#", "name", "dtype", "shape", "bytes",

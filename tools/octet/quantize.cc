@@ -26,6 +26,8 @@ struct QuantizeCliOptions {
   std::vector<std::string> precision;
   std::string mean, std, layout = "auto", channel_order = "rgb", size;
   float scale = -1;
+  double max_drop = -1;
+  bool bias_correction = false;
   bool quiet = false;
 };
 
@@ -127,6 +129,8 @@ int quantize(const QuantizeCliOptions& o) {
     }
     const std::vector<uint8_t> fp32 = ptq::load_model_any(o.model);
     std::map<std::string, ptq::TensorRange> ranges;
+    std::map<std::string, std::vector<double>> means;
+    if (o.bias_correction && o.calib.empty()) return fail("--bias-correction needs --calib data");
     if (!o.calib.empty()) {
       const ptq::Preprocess pre =
           make_preprocess(o.mean, o.std, o.scale, o.layout, o.channel_order, o.size);
@@ -135,7 +139,29 @@ int quantize(const QuantizeCliOptions& o) {
       if (!o.quiet) fprintf(stderr, "calibration data: %s\n", data.description().c_str());
       const ptq::Calibration cal = ptq::calibrate(fp32, data, progress_bar("calibrating", o.quiet));
       ranges = ptq::choose_ranges(cal, qo.method);
+      means = cal.channel_means;
+      if (o.bias_correction) qo.bias_correction = &means;
       qo.calibration_note = cal.data;
+    }
+    if (o.max_drop >= 0) {
+      if (o.calib.empty()) return fail("--max-drop measures on the calibration data: pass --calib");
+      const ptq::Preprocess pre =
+          make_preprocess(o.mean, o.std, o.scale, o.layout, o.channel_order, o.size);
+      const ptq::Dataset data =
+          ptq::open_dataset(o.calib, ptq::model_input_shape(fp32), pre, o.calib_count);
+      std::vector<ptq::PrecisionStep> steps;
+      double initial = 0;
+      ptq::auto_mixed_precision(fp32, ranges, &qo, data, o.max_drop, &steps, &initial);
+      if (!o.quiet) {
+        printf("--max-drop %.3g: all-int8 model disagrees with fp32 on %.2f %% of the %zu "
+               "calibration samples (top-1)\n", o.max_drop, initial, data.size());
+        for (const auto& st : steps) {
+          printf("  %s (%s) -> fp32: disagreement %.2f %% -> %.2f %% (output MSE %.3g), the "
+                 "largest gain of any single operator\n", st.node.c_str(), st.opcode.c_str(),
+                 st.before, st.after, st.mse_after);
+        }
+        if (steps.empty()) printf("  within budget: nothing changed\n");
+      }
     }
     ptq::QuantizeReport rep;
     const std::vector<uint8_t> q = ptq::quantize_model(fp32, ranges, qo, &rep);
@@ -179,6 +205,13 @@ void add_quantize(CLI::App& app, int* exit_code) {
   cmd->add_flag("--per-tensor", o->per_tensor, "Per-tensor weight scales (default per-channel)");
   cmd->add_option("--precision", o->precision,
                   "NODE=int8|int16|fp32 for an operator or ONNX node name (repeatable)");
+  cmd->add_option("--max-drop", o->max_drop,
+                  "Raise operators to fp32 (most harmful first, measured) until at most X % of "
+                  "calibration samples change top-1 vs fp32")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("--bias-correction", o->bias_correction,
+                "Fold the expected weight-quantization error (from calibrated channel means) into "
+                "the biases");
   cmd->add_option("--config", o->config, "Read precisions and ranges from a config file");
   cmd->add_option("--write-config", o->write_config,
                   "Write every quantizable node with its precision and ranges to FILE (JSON)");

@@ -116,7 +116,10 @@ int run(const RunOptions& o) {
         return fail("--input '" + spec + "': the model has " +
                     std::to_string(model.num_inputs()) + " inputs; use NAME=FILE.npy");
       }
-      files[model.input_info(0).name] = spec;
+      if (!files.emplace(model.input_info(0).name, spec).second) {
+        return fail("--input '" + spec + "': input '" + model.input_info(0).name +
+                    "' is given more than once");
+      }
     } else {
       const std::string name = spec.substr(0, eq);
       if (it.input_index(name) < 0) {
@@ -127,7 +130,9 @@ int run(const RunOptions& o) {
         return fail("--input '" + spec + "': the model has no input named '" + name +
                     "' (inputs: " + names + ")");
       }
-      files[name] = spec.substr(eq + 1);
+      if (!files.emplace(name, spec.substr(eq + 1)).second) {
+        return fail("--input '" + spec + "': input '" + name + "' is given more than once");
+      }
     }
   }
   for (int32_t i = 0; i < model.num_inputs(); ++i) {
