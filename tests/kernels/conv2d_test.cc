@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "converter/quant/quant_math.h"
+#include "tests/kernels/quant_test_util.h"
 
 using octet::kernels::conv2d_f32_reference;
 using octet::kernels::conv2d_qs8_qc8w_reference;
@@ -25,6 +26,9 @@ using octet::kernels::FloatClamp;
 using octet::kernels::Multiplier;
 using octet::kernels::QuantOut;
 
+using octet::test::expected_q;
+using octet::test::multiplier_of;
+
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -32,23 +36,6 @@ constexpr FloatClamp kNoClamp{-kInf, kInf};
 // Written past the end of every output buffer; a kernel must never touch it.
 constexpr int kGuard = 16;
 constexpr int8_t kGuardQ = 0x5A;
-
-Multiplier multiplier_of(double real) {
-  Multiplier m{};
-  REQUIRE(octet::quant::quantize_multiplier(real, &m));
-  return m;
-}
-
-// The requantization rule of docs/quantization.md §2 written as a floor
-// division rather than the kernel's arithmetic shift.
-int32_t expected_q(int64_t acc, const Multiplier& m, int32_t zy, int32_t qmin, int32_t qmax) {
-  const int64_t d = int64_t{1} << m.rshift;
-  const int64_t num = acc * m.multiplier + d / 2;
-  int64_t q = num / d;
-  if (num % d != 0 && num < 0) --q;
-  q += zy;
-  return static_cast<int32_t>(std::min<int64_t>(qmax, std::max<int64_t>(qmin, q)));
-}
 
 // A convolution described the way a framework would: with all four pads.
 struct Geometry {

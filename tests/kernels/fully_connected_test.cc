@@ -18,12 +18,16 @@
 #include <vector>
 
 #include "converter/quant/quant_math.h"
+#include "tests/kernels/quant_test_util.h"
 
 using octet::kernels::FloatClamp;
 using octet::kernels::fully_connected_f32_reference;
 using octet::kernels::fully_connected_qs8_qc8w_reference;
 using octet::kernels::Multiplier;
 using octet::kernels::QuantOut;
+
+using octet::test::expected_q;
+using octet::test::multiplier_of;
 
 namespace {
 
@@ -33,22 +37,6 @@ constexpr int kGuard = 16;
 constexpr int8_t kGuardQ = 0x5A;
 const Multiplier kHalf{1 << 30, 31};     // 0.5 exactly
 const Multiplier kQuarter{1 << 30, 32};  // 0.25 exactly
-
-Multiplier multiplier_of(double real) {
-  Multiplier m{};
-  REQUIRE(octet::quant::quantize_multiplier(real, &m));
-  return m;
-}
-
-// docs/quantization.md §2 as a floor division instead of an arithmetic shift.
-int32_t expected_q(int64_t acc, const Multiplier& m, int32_t zy, int32_t qmin, int32_t qmax) {
-  const int64_t d = int64_t{1} << m.rshift;
-  const int64_t num = acc * m.multiplier + d / 2;
-  int64_t q = num / d;
-  if (num % d != 0 && num < 0) --q;
-  q += zy;
-  return static_cast<int32_t>(std::min<int64_t>(qmax, std::max<int64_t>(qmin, q)));
-}
 
 QuantOut quant_out(const std::vector<Multiplier>& m, int32_t zy, int32_t qmin = -128,
                    int32_t qmax = 127) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "converter/quant/quant_math.h"
+#include "tests/kernels/quant_test_util.h"
 
 using octet::kernels::FloatClamp;
 using octet::kernels::kMaxRank;
@@ -28,6 +29,9 @@ using octet::kernels::matmul_qs8_reference;
 using octet::kernels::MatMulShape;
 using octet::kernels::Multiplier;
 using octet::kernels::QuantOut;
+
+using octet::test::expected_q;
+using octet::test::multiplier_of;
 
 namespace {
 
@@ -60,22 +64,6 @@ Dims output_dims(const Dims& a, const Dims& b) {
 size_t count(const Dims& d) {
   return std::accumulate(d.begin(), d.end(), size_t{1},
                          [](size_t acc, int32_t v) { return acc * size_t(v); });
-}
-
-Multiplier multiplier_of(double real) {
-  Multiplier m{};
-  REQUIRE(octet::quant::quantize_multiplier(real, &m));
-  return m;
-}
-
-// docs/quantization.md §2 as a floor division instead of an arithmetic shift.
-int32_t expected_q(int64_t acc, const Multiplier& m, int32_t zy, int32_t qmin, int32_t qmax) {
-  const int64_t d = int64_t{1} << m.rshift;
-  const int64_t num = acc * m.multiplier + d / 2;
-  int64_t q = num / d;
-  if (num % d != 0 && num < 0) --q;
-  q += zy;
-  return static_cast<int32_t>(std::min<int64_t>(qmax, std::max<int64_t>(qmin, q)));
 }
 
 QuantOut quant_out(const Multiplier& m, int32_t zy, int32_t qmin = -128, int32_t qmax = 127) {
