@@ -294,14 +294,24 @@ octet_status octet_interpreter_create(const octet_model* model,
   size_t persistent_bytes = model->persistent_bytes;
   size_t activation_bytes = model->activation_bytes;
   if (isa != octet::kernels::default_isa()) {
-    PersistentMemory measure(&it->allocator);
+    // Another path packs weights differently, so it is measured again, under
+    // the same limit the load applied to the default path.
+    PersistentMemory measure(&it->allocator, model->max_arena_bytes);
     GraphPlan plan;
     octet_status ms = octet::rt::prepare_graph(*model, measure, it->error, &plan, isa);
     if (ms != OCTET_OK) return ms;
     persistent_bytes = align_up(measure.used(), kArenaAlignment);
     activation_bytes = plan.activation_bytes;
   }
-  const size_t need = persistent_bytes + activation_bytes;
+  size_t need = 0;
+  if (octet::rt::add_overflow(persistent_bytes, activation_bytes, &need) ||
+      need > model->max_arena_bytes) {
+    return it->error.fail(OCTET_ERROR_OUT_OF_MEMORY,
+                          "the model needs an arena of %zu + %zu bytes on the %s path, above the "
+                          "limit of %zu bytes (octet_model_options.max_arena_bytes)",
+                          persistent_bytes, activation_bytes, octet::kernels::isa_name(isa),
+                          model->max_arena_bytes);
+  }
   uint8_t* block = nullptr;
   if (o.arena != nullptr) {
     if (reinterpret_cast<uintptr_t>(o.arena) % kArenaAlignment != 0) {

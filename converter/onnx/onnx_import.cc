@@ -361,6 +361,10 @@ Attr convert_attr(const onnx::AttributeProto& a) {
 }
 
 Graph load_graph(const onnx::ModelProto& m, const ImportOptions& opt) {
+  // An empty file parses as an empty ModelProto; a model without a graph or
+  // without outputs computes nothing and is almost surely not what was meant.
+  if (!m.has_graph()) fail("the model has no graph (empty or truncated file?)");
+  if (m.graph().output_size() == 0) fail("the model's graph has no outputs");
   Graph g;
   g.ir_version = m.ir_version();
   for (const auto& os : m.opset_import()) {

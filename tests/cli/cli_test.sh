@@ -122,6 +122,11 @@ case "$case_name" in
     expect_error "model '/dev/zero' is not a regular file" "$octet" inspect /dev/zero
     : > "$work/empty.octet"
     expect_error "empty.octet'.*(too small|0 bytes)" "$octet" inspect "$work/empty.octet"
+    # An empty file is a valid (empty) protobuf message: the importer must
+    # still refuse it rather than write a model that computes nothing.
+    : > "$work/empty.onnx"
+    expect_error "no graph" "$octet" convert "$work/empty.onnx" -o "$work/empty_out.octet"
+    [ ! -e "$work/empty_out.octet" ] || fail "convert wrote a model for an empty ONNX file"
     expect_error "'$work' is not a regular file" "$octet" run "$int8" --input "image=$work"
     expect_error "'/dev/zero' is not a regular file" "$octet" run "$int8" --input /dev/zero
     ;;

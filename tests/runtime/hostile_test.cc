@@ -328,6 +328,81 @@ TEST_CASE("hostile: the arena limit is enforced and can be raised", "[hostile]")
   CHECK(legacy.load_buffer(keep2.data(), keep2.size(), &old).ok());
 }
 
+TEST_CASE("hostile: the arena limit also bounds interpreters on other kernel paths",
+          "[hostile]") {
+  // Each path packs weights its own way, so an interpreter forced to another
+  // path is measured again; that measurement must obey the load's limit too.
+  // A 3x3 conv over one input channel: K = 9 pads to 12 in the c4 layouts
+  // (AVX-512 VNNI, scalar) but to 16 in AVX2's c8 one, so with 1024 output
+  // channels the AVX2 path needs ~4 KB more prepared state than the default.
+  ModelBuilder b;
+  const auto x = b.input("x", DType::kFloat32, {1, 4, 4, 1});
+  const auto q = b.quantize(x, DType::kInt8, Quant::per_tensor(0.05f, 3), "q");
+  std::vector<float> scales(1024, 0.01f);
+  const auto w = b.constant_i8("w", {1024, 3, 3, 1}, std::vector<int8_t>(1024 * 9, 7),
+                               Quant::per_channel(scales, 0));
+  Conv2DOptions co;
+  co.pad_top = co.pad_left = co.pad_bottom = co.pad_right = 1;
+  const auto c = b.conv2d(q, w, ModelBuilder::kNone, co, Activation::none(), "conv",
+                          Quant::per_tensor(0.1f, 0));
+  b.output(b.dequantize(c, "y"));
+  const auto bytes = b.finish();
+  test::AlignedBytes keep;
+  Model m;
+  octet_model_options o{};
+  REQUIRE(load_with(bytes, o, &keep, &m).ok());
+  const size_t default_need = m.arena_size();
+  alignas(64) static unsigned char too_small[64];
+  int32_t paths = 0;
+  for (const char* isa : {"scalar", "avx2", "avxvnni", "avx512vnni", "neon", "neondot"}) {
+    // What this path needs: a too-small caller arena makes creation say so.
+    octet_interpreter_options io{};
+    io.struct_size = sizeof(io);
+    io.isa = isa;
+    io.arena = too_small;
+    io.arena_size = sizeof(too_small);
+    octet_interpreter* it = nullptr;
+    octet_status st = octet_interpreter_create(m.get(), &io, &it);
+    const std::string msg = octet_interpreter_last_error(it);
+    octet_interpreter_destroy(it);
+    if (st == OCTET_ERROR_UNSUPPORTED) continue;  // not on this host or build
+    INFO(isa << ": " << msg);
+    REQUIRE(st == OCTET_ERROR_OUT_OF_MEMORY);
+    const size_t at = msg.find("this model needs ");
+    REQUIRE(at != std::string::npos);
+    const size_t path_need = std::stoul(msg.substr(at + 17));
+    ++paths;
+
+    // A limit of exactly that is enough; one byte less is refused, naming it.
+    for (const size_t limit : {path_need, path_need - 1}) {
+      test::AlignedBytes keep_l;
+      Model limited;
+      octet_model_options lo{};
+      lo.max_arena_bytes = limit;
+      const Status ls = load_with(bytes, lo, &keep_l, &limited);
+      if (!ls.ok()) {  // the default path needs more than this limit
+        CHECK(limit < default_need);
+        continue;
+      }
+      octet_interpreter_options po{};
+      po.struct_size = sizeof(po);
+      po.isa = isa;
+      it = nullptr;
+      st = octet_interpreter_create(limited.get(), &po, &it);
+      const std::string why = octet_interpreter_last_error(it);
+      octet_interpreter_destroy(it);
+      INFO("limit " << limit << ": " << why);
+      if (limit == path_need) {
+        CHECK(st == OCTET_OK);
+      } else {
+        CHECK(st == OCTET_ERROR_OUT_OF_MEMORY);
+        CHECK_THAT(why, Catch::Contains("limit of " + std::to_string(limit)));
+      }
+    }
+  }
+  CHECK(paths >= 1);
+}
+
 TEST_CASE("hostile: allocation failures are reported, not dereferenced", "[hostile]") {
   const auto bytes = model();
   test::AlignedBytes keep(bytes);
