@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <new>
 
@@ -15,6 +16,7 @@
 #include "octet/octet.h"
 #include "runtime/graph.h"
 #include "runtime/model.h"
+#include "runtime/ops/registry.h"
 
 using octet::rt::Allocator;
 using octet::rt::ErrorSink;
@@ -86,10 +88,19 @@ uint32_t model_flags(const octet_model_options* o) {
              : 0u;
 }
 
+const octet_op_resolver* model_resolver(const octet_model_options* o) {
+  return (o != nullptr &&
+          o->struct_size >= offsetof(octet_model_options, resolver) + sizeof(o->resolver))
+             ? o->resolver
+             : nullptr;
+}
+
 // After the structural verification, prepare once in measuring mode: every
 // operator's checks run at load, and the arena size becomes known.
-octet_status finish_load(octet_model* m) {
-  octet_status s = octet::rt::verify_and_decode(m);
+octet_status finish_load(octet_model* m, const octet_model_options* options) {
+  octet_status s = octet::rt::resolve_ops(m, model_resolver(options));
+  if (s != OCTET_OK) return s;
+  s = octet::rt::verify_and_decode(m);
   if (s != OCTET_OK) return s;
   // The limit bounds what the dry run itself may allocate.
   PersistentMemory measure(&m->allocator, m->max_arena_bytes);
@@ -204,7 +215,7 @@ octet_status octet_model_load_file(const char* path, const octet_model_options* 
   m->mapping_size = static_cast<size_t>(st.st_size);
   m->data = static_cast<const uint8_t*>(p);
   m->size = m->mapping_size;
-  const octet_status s = finish_load(m);
+  const octet_status s = finish_load(m, options);
   if (s != OCTET_OK) m->error.prefix("model '%s': ", path);
   return s;
 }
@@ -222,7 +233,7 @@ octet_status octet_model_load_buffer(const void* data, size_t size,
   if (data == nullptr) return m->error.fail(OCTET_ERROR_INVALID_ARGUMENT, "model data is null");
   m->data = static_cast<const uint8_t*>(data);
   m->size = size;
-  return finish_load(m);
+  return finish_load(m, options);
 }
 
 void octet_model_destroy(octet_model* model) { destroy_with(model); }
@@ -252,6 +263,51 @@ octet_status octet_model_output_info(const octet_model* m, int32_t index,
     return OCTET_ERROR_INVALID_ARGUMENT;
   }
   return tensor_info(m, m->outputs[index], info);
+}
+
+const char* octet_model_metadata(const octet_model* m, const char* key) {
+  if (m == nullptr || !m->valid || key == nullptr || m->fb->metadata() == nullptr) return nullptr;
+  for (const auto* kv : *m->fb->metadata()) {
+    if (kv->key() != nullptr && kv->value() != nullptr && strcmp(kv->key()->c_str(), key) == 0) {
+      return kv->value()->c_str();
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+// Layouts are recorded by the converter as metadata "io.layout.NAME".
+octet_layout io_layout(const octet_model* m, int32_t tensor) {
+  const octet::rt::TensorDesc& d = m->tensors[tensor];
+  if (d.rank != 4 || d.name == nullptr) return OCTET_LAYOUT_UNKNOWN;
+  char key[256];
+  if (snprintf(key, sizeof(key), "io.layout.%s", d.name) >= static_cast<int>(sizeof(key))) {
+    return OCTET_LAYOUT_UNKNOWN;
+  }
+  const char* v = octet_model_metadata(m, key);
+  if (v == nullptr) return OCTET_LAYOUT_UNKNOWN;
+  if (strcmp(v, "NHWC") == 0) return OCTET_LAYOUT_NHWC;
+  if (strcmp(v, "NCHW") == 0) return OCTET_LAYOUT_NCHW;
+  return OCTET_LAYOUT_UNKNOWN;
+}
+}  // namespace
+
+octet_layout octet_model_input_layout(const octet_model* m, int32_t index) {
+  if (m == nullptr || !m->valid || index < 0 || index >= m->num_inputs) return OCTET_LAYOUT_UNKNOWN;
+  return io_layout(m, m->inputs[index]);
+}
+
+octet_layout octet_model_output_layout(const octet_model* m, int32_t index) {
+  if (m == nullptr || !m->valid || index < 0 || index >= m->num_outputs) return OCTET_LAYOUT_UNKNOWN;
+  return io_layout(m, m->outputs[index]);
+}
+
+const char* octet_layout_name(octet_layout layout) {
+  switch (layout) {
+    case OCTET_LAYOUT_NHWC: return "NHWC";
+    case OCTET_LAYOUT_NCHW: return "NCHW";
+    default: return "unknown";
+  }
 }
 
 size_t octet_model_arena_size(const octet_model* m) {

@@ -26,7 +26,7 @@ octet_status PrepareContext::fail(octet_status status, const char* format, ...) 
   va_start(args, format);
   error_.vfail(status, format, args);
   va_end(args);
-  const OpInfo* info = op_info(op_->opcode());
+  const OpInfo* info = op_info(model_, op_->opcode());
   error_.prefix("operator #%d '%s' (%s): ", op_index_, op_->name() ? op_->name()->c_str() : "",
                 info ? info->name : "?");
   return status;
@@ -186,10 +186,22 @@ octet_status prepare_graph(const octet_model& m, PersistentMemory& mem, ErrorSin
     step.num_inputs = static_cast<int32_t>(op->inputs()->size());
     step.outputs = op->outputs()->data();
     step.num_outputs = static_cast<int32_t>(op->outputs()->size());
-    const OpInfo* info = op_info(op->opcode());
+    const OpInfo* info = op_info(m, op->opcode());
     PrepareContext ctx(m, i, mem, error, step, isa);
-    if (info->prepare == nullptr) {
+    if (info == nullptr || info->prepare == nullptr) {
       return ctx.fail(OCTET_ERROR_UNSUPPORTED, "operator not supported by this build");
+    }
+    if (!OCTET_WITH_FP32 && op->opcode() != octet::schema::OpCode::QUANTIZE &&
+        op->opcode() != octet::schema::OpCode::DEQUANTIZE) {
+      for (int32_t k = 0; k < step.num_inputs + step.num_outputs; ++k) {
+        const int32_t t = k < step.num_inputs ? step.inputs[k] : step.outputs[k - step.num_inputs];
+        if (t >= 0 && m.tensors[t].dtype == OCTET_FLOAT32) {
+          return ctx.fail(OCTET_ERROR_UNSUPPORTED,
+                          "tensor '%s' is float32, and this build is int8-only "
+                          "(OCTET_WITH_FP32=OFF)",
+                          m.tensors[t].name);
+        }
+      }
     }
     const octet_status s = info->prepare(ctx);
     if (s != OCTET_OK) return s;

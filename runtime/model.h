@@ -13,6 +13,8 @@
 
 namespace octet::rt {
 
+struct OpInfo;  // runtime/ops/registry.h
+
 /// One tensor as the runtime sees it. Pointers refer into the model bytes.
 struct TensorDesc {
   const char* name;
@@ -79,6 +81,12 @@ struct octet_model {
   uint32_t flags = 0;
   /// octet_model_options.max_arena_bytes (resolved: never 0).
   size_t max_arena_bytes = OCTET_DEFAULT_MAX_ARENA_BYTES;
+
+  /// The operators this model may use, by opcode (runtime/ops/registry.h):
+  /// the load's op resolver or the built-in set; nullptr = not registered.
+  const octet::rt::OpInfo* ops[static_cast<size_t>(octet::schema::OpCode::MAX) + 1] = {};
+  /// Whether `ops` came from the caller's resolver (for error messages).
+  bool custom_ops = false;
 
   /// Filled by the validation prepare at load.
   size_t persistent_bytes = 0;

@@ -30,7 +30,9 @@ constexpr uint32_t kFormatVersion = 1;
 // Limits that keep every size computation far from overflow and reject
 // absurd files early: 2^24 tensors/operators, 2^40 bytes per tensor.
 constexpr size_t kMaxTensors = size_t{1} << 24;
-constexpr size_t kMaxTensorBytes = size_t{1} << 40;
+// (2^31 on 32-bit targets such as ARMv7, whose size_t cannot hold 2^40.)
+constexpr size_t kMaxTensorBytes =
+    sizeof(size_t) < 8 ? size_t{1} << 31 : static_cast<size_t>(uint64_t{1} << 40);
 
 const char* tensor_name(const octet::schema::Tensor* t) {
   return (t != nullptr && t->name() != nullptr) ? t->name()->c_str() : "";
@@ -336,10 +338,16 @@ octet_status verify_and_decode(octet_model* m) {
   for (int32_t i = 0; i < m->num_operators; ++i) {
     const auto* op = ops->Get(i);
     const char* name = op->name() ? op->name()->c_str() : "";
-    const OpInfo* info = op_info(op->opcode());
-    if (info == nullptr) {
+    if (static_cast<size_t>(op->opcode()) >= kNumOpCodes) {
       return e.fail(OCTET_ERROR_UNSUPPORTED, "operator #%d '%s': unknown opcode %u", i, name,
                     static_cast<unsigned>(op->opcode()));
+    }
+    const OpInfo* info = op_info(*m, op->opcode());
+    if (info == nullptr) {
+      char why[256];
+      describe_missing_op(*m, op->opcode(), why, sizeof(why));
+      return e.fail(OCTET_ERROR_UNSUPPORTED, "operator #%d '%s' (%s): %s", i, name,
+                    octet::schema::EnumNameOpCode(op->opcode()), why);
     }
     if (op->inputs() == nullptr || op->outputs() == nullptr) {
       return e.fail(OCTET_ERROR_INVALID_MODEL, "operator #%d '%s' (%s): missing input/output list",

@@ -18,6 +18,11 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # tests/onnx/export_torchvision.py (architectures exported at test time)
   python3-torch python3-torchvision python3-onnx python3-numpy
+  # octet analyze: the report is rendered headless to PNG in a test (tests/analysis/)
+  chromium python3-pil
+  # ARM cross builds and their tests under qemu (scripts/cross-test.sh,
+  # docs/porting.md); amd64 packages only, no :arm64 multiarch
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 )
 
 missing=()

@@ -27,3 +27,8 @@ echo "== octet convert -> octet quantize -> octet eval on models/fashion_mnist/c
   --calib "$fm/train-images-idx3-ubyte.gz" --calib-count 1000
 "$octet" eval "$q/cnn_fp32.octet" --compare "$q/cnn_int8.octet" \
   --data "$fm/t10k-images-idx3-ubyte.gz" --labels "$fm/t10k-labels-idx1-ubyte.gz"
+# Latency side by side (median of 200 invokes, one thread) and the output
+# agreement on the same inputs.
+echo
+echo "== octet bench: fp32 vs int8 latency"
+"$octet" bench "$q/cnn_fp32.octet" --compare "$q/cnn_int8.octet" -r 200

@@ -1072,11 +1072,22 @@ bool Importer::fold(Node& n) {
   } else if (op == "DequantizeLinear") {
     const Const& x = c(0);
     const Const& s = c(1);
-    if (s.size() != 1) return false;
-    const int64_t zp = has_in(n, 2) ? c(2).int_at(0) : 0;
+    // Per-axis (opset 13, `axis`): one scale and zero point per slice of
+    // that dimension, as PyTorch's per-channel weights and int32 biases.
+    int64_t axis = n.geti("axis", 1);
+    const int64_t r = int64_t(x.dims.size());
+    if (axis < 0) axis += r;
+    int64_t inner = 1;
+    if (s.size() != 1) {
+      if (axis < 0 || axis >= r || s.size() != x.dims[axis]) return false;
+      if (has_in(n, 2) && c(2).size() != s.size()) return false;
+      inner = numel(Shape(x.dims.begin() + axis + 1, x.dims.end()));
+    }
     std::vector<float> v(x.size());
     for (int64_t k = 0; k < x.size(); ++k) {
-      v[k] = static_cast<float>(x.int_at(k) - zp) * static_cast<float>(s.at(0));
+      const int64_t ch = s.size() == 1 ? 0 : (k / inner) % s.size();
+      const int64_t zp = has_in(n, 2) ? c(2).int_at(ch) : 0;
+      v[k] = static_cast<float>(x.int_at(k) - zp) * static_cast<float>(s.at(ch));
     }
     g_.set_const(n.out[0], Const::of_floats(x.dims, v));
   } else {

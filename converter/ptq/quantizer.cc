@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -206,6 +207,11 @@ bool int8_capable(fb::OpCode c) {
   }
 }
 
+// Operators with int16 × int8 kernels (runtime/ops/conv_int16.cc).
+bool int16_capable(fb::OpCode c) {
+  return c == fb::OpCode::CONV_2D || c == fb::OpCode::FULLY_CONNECTED;
+}
+
 bool has_weights(fb::OpCode c) {
   return c == fb::OpCode::CONV_2D || c == fb::OpCode::CONV_TRANSPOSE_2D ||
          c == fb::OpCode::FULLY_CONNECTED;
@@ -226,9 +232,10 @@ class Emitter {
   Emitter(const fb::ModelT& m, const std::map<std::string, TensorRange>& ranges,
           const QuantizeOptions& o, QuantizeReport* rep)
       : m_(m), ranges_(ranges), o_(o), rep_(rep), fid_(m.tensors.size(), -1),
-        qid_(m.tensors.size(), -1) {}
+        qid_(m.tensors.size(), -1), q16id_(m.tensors.size(), -1) {}
 
   std::vector<uint8_t> run();
+  IoPlan io;  ///< device I/O (io_types.h), set before run()
 
  private:
   using Id = ModelBuilder::Id;
@@ -258,6 +265,11 @@ class Emitter {
   QuantizeReport* rep_;
   ModelBuilder b_;
   std::vector<Id> fid_, qid_;
+  // int16 (16×8) layers: their tensors and emission (docs/quantization.md §6).
+  std::vector<Id> q16id_;
+  Id get_q16(int32_t i);
+  Quant quant16_for(int32_t i, const fb::OperatorT* producer);
+  void emit_int16(const fb::OperatorT& op);
   std::set<std::string> op_names_;
 };
 
@@ -294,6 +306,11 @@ ModelBuilder::Id Emitter::get_f(int32_t i) {
                           data(i).size());
     return fid_[i];
   }
+  if (qid_[i] < 0 && q16id_[i] >= 0) {  // produced by an int16 layer
+    fid_[i] = b_.dequantize(q16id_[i], t(i).name + "/dequantize");
+    if (rep_) ++rep_->dequantize_ops;
+    return fid_[i];
+  }
   if (qid_[i] < 0) fail("internal: tensor '" + t(i).name + "' used before it is produced");
   fid_[i] = b_.dequantize(qid_[i], t(i).name + "/dequantize");
   if (rep_) ++rep_->dequantize_ops;
@@ -302,6 +319,13 @@ ModelBuilder::Id Emitter::get_f(int32_t i) {
 
 ModelBuilder::Id Emitter::get_q(int32_t i) {
   if (qid_[i] >= 0) return qid_[i];
+  if (q16id_[i] >= 0) {  // int16 → int8: an integer requantization
+    qid_[i] = b_.quantize(q16id_[i], DType::kInt8, quant_for(i, nullptr), t(i).name + "/int8");
+    const auto& r = rep_ ? rep_->ranges[t(i).name] : TensorRange{};
+    if (rep_) b_.set_calibration(qid_[i], {r.min}, {r.max}, r.method);
+    if (rep_) ++rep_->quantize_ops;
+    return qid_[i];
+  }
   if (is_const(i)) {
     // A constant operand of an int8 operator (ADD/MUL by a constant, a PRELU
     // slope, a MATMUL matrix): int8 asymmetric per tensor over its range.
@@ -342,11 +366,18 @@ ModelBuilder::Id Emitter::quantize_weights(int32_t w, const std::string& name,
   }
   scales->assign(oc, 0.0f);
   std::vector<int8_t> q(v.size());
+  // A QDQ model's own weight scales (exact codes, -128 included).
+  const std::vector<float>* given = nullptr;
+  if (o_.weight_scales && o_.per_channel) {
+    auto it = o_.weight_scales->find(name);
+    if (it != o_.weight_scales->end() && it->second.size() == size_t(oc)) given = &it->second;
+  }
   for (int32_t c = 0; c < oc; ++c) {
-    const float s = amax[c] > 0 ? amax[c] / 127.0f : 1.0f / 127.0f;
+    const float s = given ? (*given)[c] : amax[c] > 0 ? amax[c] / 127.0f : 1.0f / 127.0f;
     (*scales)[c] = s;
     for (size_t k = 0; k < per; ++k) {
-      q[c * per + k] = static_cast<int8_t>(std::clamp<long>(std::lrint(v[c * per + k] / s), -127, 127));
+      q[c * per + k] = static_cast<int8_t>(
+          std::clamp<long>(std::lrint(v[c * per + k] / s), given ? -128 : -127, 127));
     }
   }
   Quant wq = o_.per_channel ? Quant::per_channel(*scales, 0) : Quant::per_tensor((*scales)[0], 0);
@@ -390,9 +421,12 @@ Precision Emitter::precision_of(const fb::OperatorT& op, std::set<std::string>* 
     if (s == op.name || !op_names_.count(s)) check(s);
   }
   check(op.name);
-  if (p == Precision::kInt16) {
-    fail("node '" + op.name + "': int16 layers are not available yet (the runtime has no "
-         "int16 kernels); use int8 or fp32");
+  if (p == Precision::kInt16 && !int16_capable(op.opcode)) {
+    fail("node '" + op.name + "': " + fb::EnumNameOpCode(op.opcode) +
+         " has no int16 kernel (int16 layers: CONV_2D, FULLY_CONNECTED); use int8 or fp32");
+  }
+  if (p == Precision::kInt16 && !is_const(op.inputs.at(1))) {
+    fail("node '" + op.name + "': int16 needs constant weights; use fp32");
   }
   if (p == Precision::kInt8 && !int8_capable(op.opcode)) {
     fail("node '" + op.name + "': " + fb::EnumNameOpCode(op.opcode) + " has no int8 kernel");
@@ -405,6 +439,7 @@ Precision Emitter::precision_of(const fb::OperatorT& op, std::set<std::string>* 
 }
 
 void Emitter::emit(const fb::OperatorT& op, Precision p) {
+  if (p == Precision::kInt16) return emit_int16(op);
   const bool q8 = p == Precision::kInt8;
   const std::string& name = op.name;
   auto in = [&](size_t k) -> Id {
@@ -627,6 +662,81 @@ void Emitter::emit(const fb::OperatorT& op, Precision p) {
   if (rep_) (q8 ? rep_->int8_ops : rep_->fp32_ops)++;
 }
 
+// ------------------------------------------------------- int16 (16×8) layers
+
+// Symmetric int16 over [lo, hi] (zero point 0, codes ±32767).
+Quant Emitter::quant16_for(int32_t i, const fb::OperatorT* producer) {
+  quant_for(i, producer);  // the same range lookup, narrowing and report entry
+  const TensorRange& r = rep_->ranges.at(t(i).name);
+  const double amax = std::max({std::fabs(double(r.min)), std::fabs(double(r.max)), 1e-6});
+  return Quant::per_tensor(static_cast<float>(amax / 32767.0), 0);
+}
+
+ModelBuilder::Id Emitter::get_q16(int32_t i) {
+  if (q16id_[i] >= 0) return q16id_[i];
+  if (is_const(i)) fail("internal: int16 operand '" + t(i).name + "' is a constant");
+  const Quant q = quant16_for(i, nullptr);
+  // From the int8 tensor when there is one (an integer requantization),
+  // else from the float value.
+  const Id src = qid_[i] >= 0 ? qid_[i] : get_f(i);
+  q16id_[i] = b_.quantize(src, DType::kInt16, q, t(i).name + "/int16");
+  const TensorRange& r = rep_->ranges.at(t(i).name);
+  b_.set_calibration(q16id_[i], {r.min}, {r.max}, r.method);
+  ++rep_->quantize_ops;
+  return q16id_[i];
+}
+
+// CONV_2D / FULLY_CONNECTED: int16 input and output, int8 per-channel
+// weights, int64 bias at s_in·s_w[c].
+void Emitter::emit_int16(const fb::OperatorT& op) {
+  const std::string& name = op.name;
+  const Id x = get_q16(op.inputs.at(0));
+  std::vector<float> s_w;
+  const int32_t wt = op.inputs[1];
+  const Id w = quantize_weights(wt, t(wt).name, &s_w);
+  const float s_in = b_.quant(x).scale.at(0);
+  Id bias = ModelBuilder::kNone;
+  const int32_t oc = t(wt).shape.at(0);
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+    const std::vector<float> bv = const_f32(op.inputs[2]);
+    std::vector<int64_t> q(bv.size());
+    std::vector<float> scales(bv.size());
+    for (size_t c = 0; c < bv.size(); ++c) {
+      const double s = double(s_in) * s_w[c];
+      scales[c] = static_cast<float>(s);
+      q[c] = static_cast<int64_t>(std::clamp(std::nearbyint(bv[c] / s), -0x1p62, 0x1p62));
+    }
+    Quant bq = Quant::per_channel(scales, 0);
+    bq.zero_point.assign(bv.size(), 0);
+    bias = b_.constant(t(op.inputs[2]).name, DType::kInt64, {oc}, q.data(), q.size() * 8, bq);
+  }
+  Activation act;
+  act.kind = static_cast<Activation::Kind>(op.activation);
+  act.min = std::isfinite(op.act_min) ? op.act_min : 0;
+  act.max = std::isfinite(op.act_max) ? op.act_max : 0;
+  const int32_t y = op.outputs.at(0);
+  const Quant yq = quant16_for(y, &op);
+  Id out;
+  if (op.opcode == fb::OpCode::FULLY_CONNECTED) {
+    out = b_.fully_connected(x, w, bias, act, name, yq);
+  } else {
+    const auto* c = op.options.AsConv2DOptions();
+    Conv2DOptions o;
+    if (c->padding.size() == 4) {
+      o.pad_top = c->padding[0], o.pad_left = c->padding[1];
+      o.pad_bottom = c->padding[2], o.pad_right = c->padding[3];
+    }
+    o.stride_h = c->stride_h, o.stride_w = c->stride_w;
+    o.dilation_h = c->dilation_h, o.dilation_w = c->dilation_w, o.groups = c->groups;
+    out = b_.conv2d(x, w, bias, o, act, name, yq);
+  }
+  if (!op.source_nodes.empty()) b_.set_source_nodes(name, op.source_nodes);
+  const TensorRange& r = rep_->ranges.at(t(y).name);
+  b_.set_calibration(out, {r.min}, {r.max}, r.method);
+  q16id_[y] = out;
+  ++rep_->int16_ops;
+}
+
 std::vector<uint8_t> Emitter::run() {
   b_.set_description("octet quantize 0.1.0", m_.source,
                      (m_.description.empty() ? std::string("model") : m_.description) +
@@ -638,6 +748,14 @@ std::vector<uint8_t> Emitter::run() {
     if (t(i).dtype != fb::DType::FLOAT32) {
       fail("input '" + t(i).name + "' is " + fb::EnumNameDType(t(i).dtype) +
            ": the quantizer takes an fp32 model");
+    }
+    const auto io_in = io.inputs.find(t(i).name);  // integer device input (io_types.h)
+    if (io_in != io.inputs.end() && io_in->second.type != IoType::kFloat32) {
+      const Quant internal =
+          io_in->second.internal.empty() ? quant_for(i, nullptr) : io_in->second.internal;
+      qid_[i] = emit_input(&b_, t(i).name, io_in->second, t(i).shape, internal,
+                           rep_ ? &rep_->quantize_ops : nullptr);
+      continue;
     }
     fid_[i] = b_.input(t(i).name, DType::kFloat32, t(i).shape);
   }
@@ -664,24 +782,38 @@ std::vector<uint8_t> Emitter::run() {
            key + "' (operators: " + known + ")");
     }
   }
-  // Graph outputs stay float, under their original names.
+  // Graph outputs stay float, under their original names, unless an integer
+  // device type is asked for (io_types.h).
   std::set<std::string> out_names;
   for (int32_t o : m_.outputs) out_names.insert(t(o).name);
+  std::vector<Id> out_id(m_.tensors.size(), ModelBuilder::kNone);
   for (int32_t o : m_.outputs) {
+    const auto ot = io.outputs.find(t(o).name);
+    if (ot == io.outputs.end() || ot->second == IoType::kFloat32) continue;
+    out_id[o] = emit_output(&b_, t(o).name, ot->second, get_q(o), rep_ ? &rep_->quantize_ops : nullptr);
+    if (fid_[o] >= 0) b_.rename(fid_[o], t(o).name + "/float");
+  }
+  for (int32_t o : m_.outputs) {
+    if (out_id[o] >= 0) continue;
     if (qid_[o] >= 0 && fid_[o] < 0) {
       fid_[o] = b_.dequantize(qid_[o], t(o).name + "/dequantize");
       if (rep_) ++rep_->dequantize_ops;
     }
+    if (fid_[o] < 0 && q16id_[o] >= 0) get_f(o);  // an int16 layer's output
   }
   // Rename tensors that would clash with an output name, then the outputs.
   for (size_t i = 0; i < m_.tensors.size(); ++i) {
     if (qid_[i] >= 0 && out_names.count(t(static_cast<int32_t>(i)).name)) {
       b_.rename(qid_[i], t(static_cast<int32_t>(i)).name + "/int8");
     }
+    if (q16id_[i] >= 0 && out_names.count(t(static_cast<int32_t>(i)).name)) {
+      b_.rename(q16id_[i], t(static_cast<int32_t>(i)).name + "/int16");
+    }
   }
   for (int32_t o : m_.outputs) {
-    b_.rename(fid_[o], t(o).name);
-    b_.output(fid_[o]);
+    const Id y = out_id[o] >= 0 ? out_id[o] : fid_[o];
+    b_.rename(y, t(o).name);
+    b_.output(y);
   }
   b_.add_metadata("quant.tool", "octet quantize 0.1.0");
   b_.add_metadata("quant.activations", "int8 asymmetric per tensor");
@@ -708,7 +840,22 @@ std::vector<uint8_t> quantize_model(const std::vector<uint8_t>& fp32_model,
                                     const QuantizeOptions& options, QuantizeReport* report) {
   const auto m = unpack(fp32_model);
   QuantizeReport local;
-  Emitter e(*m, ranges, options, report ? report : &local);
+  // Device I/O first: it may rewrite the input layout and fold the
+  // normalization into the first layer (io_types.h).
+  std::map<std::string, TensorRange> io_ranges = ranges;
+  IoPlan io = prepare_io(m.get(), options.io, &io_ranges);
+  if (report) report->io_notes = io.notes;
+  // Bias correction must not use the normalized input's means for a layer
+  // whose weights now take the raw input.
+  QuantizeOptions io_options = options;
+  std::map<std::string, std::vector<double>> means;
+  if (options.bias_correction && !io.folded_inputs.empty()) {
+    means = *options.bias_correction;
+    for (const auto& n : io.folded_inputs) means.erase(n);
+    io_options.bias_correction = &means;
+  }
+  Emitter e(*m, io_ranges, io_options, report ? report : &local);
+  e.io = std::move(io);
   try {
     return e.run();
   } catch (const std::invalid_argument& ex) {  // ModelBuilder
@@ -850,20 +997,39 @@ std::vector<uint8_t> auto_mixed_precision(const std::vector<uint8_t>& fp32,
   while (cur.disagreement > max_drop) {
     std::string best_node, best_op;
     OutputError best{1e300, 1e300};
+    // Candidates: every int8 operator raised to int16 (where it has int16
+    // kernels) or fp32, every int16 one raised to fp32. int16 stays
+    // integer-only, so an int16 raise that meets the budget wins over any
+    // fp32 raise; otherwise the lowest disagreement (then MSE) wins.
+    Precision best_to = Precision::kFp32;
+    auto rank = [&](const OutputError& e, Precision to) {
+      return std::make_tuple(to == Precision::kInt16 && e.disagreement <= max_drop ? 0 : 1,
+                             e.disagreement, e.mse, to == Precision::kInt16 ? 0 : 1);
+    };
     for (const auto& n : rep.nodes) {
-      if (n.precision != Precision::kInt8) continue;
-      QuantizeOptions trial = *o;
-      trial.precision[n.name] = Precision::kFp32;
-      const auto m = quantize_model(fp32, ranges, trial);
-      const OutputError e = compare_outputs(ref, run_outputs(m, data));
-      if (e.disagreement < best.disagreement ||
-          (e.disagreement == best.disagreement && e.mse < best.mse)) {
-        best = e, best_node = n.name, best_op = n.opcode, best_model = m;
+      if (n.precision == Precision::kFp32) continue;
+      for (Precision to : {Precision::kInt16, Precision::kFp32}) {
+        if (to == Precision::kInt16 && n.precision != Precision::kInt8) continue;
+        QuantizeOptions trial = *o;
+        trial.precision[n.name] = to;
+        std::vector<uint8_t> m;
+        try {
+          m = quantize_model(fp32, ranges, trial);
+        } catch (const QuantizeError&) {
+          if (to == Precision::kInt16) continue;  // no int16 kernel for this operator
+          throw;
+        }
+        const OutputError e = compare_outputs(ref, run_outputs(m, data));
+        if (best_node.empty() || rank(e, to) < rank(best, best_to)) {
+          best = e, best_node = n.name, best_op = n.opcode, best_model = m, best_to = to;
+        }
       }
     }
     if (best_node.empty()) break;  // everything is fp32 already
-    if (steps) steps->push_back({best_node, best_op, cur.disagreement, best.disagreement, best.mse});
-    o->precision[best_node] = Precision::kFp32;
+    if (steps) {
+      steps->push_back({best_node, best_op, cur.disagreement, best.disagreement, best.mse, best_to});
+    }
+    o->precision[best_node] = best_to;
     cur = best;
     rep = QuantizeReport{};
     quantize_model(fp32, ranges, *o, &rep);
@@ -880,10 +1046,12 @@ EvalResult evaluate(const std::vector<uint8_t>& bytes, const Dataset& data,
   if (m.num_inputs() != 1) fail("evaluation supports single-input models");
   const octet_tensor_info in = m.input_info(0);
   const octet_tensor_info out = m.output_info(0);
-  if (in.dtype != OCTET_FLOAT32) fail("evaluation needs a float32 model input");
-  if (in.bytes / 4 != data.sample_elements()) {
+  // float32, or an integer input fed raw / quantized (io_types.h).
+  const InputFeed feed = input_feed(m.get(), 0);
+  const size_t in_elements = in.bytes / octet_dtype_size(in.dtype);
+  if (in_elements != data.sample_elements()) {
     fail("samples have " + std::to_string(data.sample_elements()) + " values; the model input needs " +
-         std::to_string(in.bytes / 4));
+         std::to_string(in_elements));
   }
   if (labels.size() < data.size()) {
     fail(std::to_string(labels.size()) + " labels for " + std::to_string(data.size()) + " samples");
@@ -898,7 +1066,7 @@ EvalResult evaluate(const std::vector<uint8_t>& bytes, const Dataset& data,
   double total_us = 0;
   for (size_t i = 0; i < data.size(); ++i) {
     data.get(i, sample.data());
-    if (!(s = it.set_input(0, sample.data(), sample.size() * 4))) fail(s.to_string());
+    feed_input(feed, sample.data(), sample.size(), it.input<void>(0));
     const auto t0 = std::chrono::steady_clock::now();
     if (!(s = it.invoke())) fail("invoke failed: " + s.to_string());
     total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();

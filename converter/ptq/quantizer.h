@@ -26,6 +26,7 @@
 
 #include "converter/ptq/data.h"
 #include "converter/ptq/histogram.h"
+#include "converter/ptq/io_types.h"
 
 namespace octet::ptq {
 
@@ -77,8 +78,15 @@ struct QuantizeOptions {
   /// Σ_k (W_q − W)[c,k] · E[x_k], into each CONV/FC bias, using these input
   /// channel means (Calibration::channel_means); null = off.
   const std::map<std::string, std::vector<double>>* bias_correction = nullptr;
+  /// Given per-output-channel weight scales by weight tensor name (a
+  /// pre-quantized QDQ model's own, converter/ptq/qdq.h): used instead of
+  /// max|w|/127, codes clamped to [-128, 127]. Null = none.
+  const std::map<std::string, std::vector<float>>* weight_scales = nullptr;
   /// Recorded in metadata "quant.calibration".
   std::string calibration_note;
+  /// Device I/O: input/output types, input layout, folded normalization
+  /// (converter/ptq/io_types.h). Default: float32 in and out, as imported.
+  IoOptions io;
 };
 
 /// One quantizable operator as the config file lists it.
@@ -93,6 +101,8 @@ struct QuantizeReport {
   std::vector<NodeReport> nodes;
   std::map<std::string, TensorRange> ranges;  ///< every range used
   int32_t int8_ops = 0, fp32_ops = 0, quantize_ops = 0, dequantize_ops = 0;
+  int32_t int16_ops = 0;  ///< int16 × int8 operators (docs/quantization.md §6)
+  std::vector<std::string> io_notes;  ///< device I/O decisions (io_types.h)
 };
 
 /// Ranges for every calibrated tensor by `method` (no narrowing yet).
@@ -114,10 +124,12 @@ void read_config(const std::string& json_text, const std::string& source, Quanti
 
 /// One step of automatic mixed precision.
 struct PrecisionStep {
-  std::string node;     ///< operator raised to fp32
+  std::string node;     ///< operator raised to int16 or fp32
   std::string opcode;
   double before = 0, after = 0;  ///< top-1 disagreement with fp32, %
   double mse_after = 0;          ///< mean squared output error
+  /// Precision it was raised to (int16 is preferred when it meets the budget).
+  Precision to = Precision::kFp32;
 };
 
 /// `--max-drop X`: quantizes, then, while more than `max_drop` % of the
@@ -131,6 +143,16 @@ std::vector<uint8_t> auto_mixed_precision(const std::vector<uint8_t>& fp32_model
                                           QuantizeOptions* options, const Dataset& data,
                                           double max_drop, std::vector<PrecisionStep>* steps,
                                           double* initial_disagreement = nullptr);
+
+/// `--dynamic`: int8 symmetric per-channel weights for every
+/// FULLY_CONNECTED with constant float weights, and every MATMUL by a
+/// constant 2-D matrix (rewritten as a FULLY_CONNECTED), everything else fp32; the
+/// runtime quantizes the FC inputs per inference from their actual range
+/// (docs/quantization.md §7). Needs no calibration data. `dynamic_ops`
+/// receives the number of operators converted. Throws QuantizeError.
+std::vector<uint8_t> quantize_dynamic(const std::vector<uint8_t>& fp32_model,
+                                      const QuantizeOptions& options,
+                                      int32_t* dynamic_ops = nullptr);
 
 /// Top-1/top-5 of a classifier over a data set.
 struct EvalResult {

@@ -96,6 +96,67 @@ typedef struct octet_tensor_info {
   int32_t zero_point;
 } octet_tensor_info;
 
+/* -------------------------------------------------------------- operators */
+/*
+ * Op resolver. Each operator implementation (its checks, prepare function
+ * and kernels) is one object, octet_op_<opcode>. A model is loaded with
+ * either the build's built-in operator set (CMake option OCTET_OPS, default
+ * all) or a resolver listing the operators the application registers. A
+ * model using an operator that is not registered fails to load with
+ * OCTET_ERROR_UNSUPPORTED naming the operator and its opcode.
+ *
+ * Linking Octet statically with -Wl,--gc-sections into an application whose
+ * resolver lists only what its models use keeps only those operators'
+ * kernels, provided the built-in set does not pull in the rest
+ * (-DOCTET_OPS=none, or the list itself). `octet inspect MODEL --ops-header
+ * FILE` writes the list a model needs (docs/embedding.md).
+ */
+
+/** One operator implementation (opaque). */
+typedef struct octet_op octet_op;
+
+/** The operators an application registers. Set struct_size. */
+typedef struct octet_op_resolver {
+  /** sizeof(octet_op_resolver). */
+  size_t struct_size;
+  /** `num_ops` operators, e.g. {&octet_op_conv_2d, &octet_op_softmax}. */
+  const octet_op* const* ops;
+  int32_t num_ops;
+} octet_op_resolver;
+
+/** One object per opcode (schema/octet.fbs); taking an address links it. */
+OCTET_API extern const octet_op octet_op_conv_2d;
+OCTET_API extern const octet_op octet_op_conv_transpose_2d;
+OCTET_API extern const octet_op octet_op_fully_connected;
+OCTET_API extern const octet_op octet_op_matmul;
+OCTET_API extern const octet_op octet_op_add;
+OCTET_API extern const octet_op octet_op_sub;
+OCTET_API extern const octet_op octet_op_mul;
+OCTET_API extern const octet_op octet_op_div;
+OCTET_API extern const octet_op octet_op_clamp;
+OCTET_API extern const octet_op octet_op_hard_swish;
+OCTET_API extern const octet_op octet_op_hard_sigmoid;
+OCTET_API extern const octet_op octet_op_sigmoid;
+OCTET_API extern const octet_op octet_op_tanh;
+OCTET_API extern const octet_op octet_op_leaky_relu;
+OCTET_API extern const octet_op octet_op_prelu;
+OCTET_API extern const octet_op octet_op_max_pool_2d;
+OCTET_API extern const octet_op octet_op_average_pool_2d;
+OCTET_API extern const octet_op octet_op_mean;
+OCTET_API extern const octet_op octet_op_concat;
+OCTET_API extern const octet_op octet_op_split;
+OCTET_API extern const octet_op octet_op_slice;
+OCTET_API extern const octet_op octet_op_reshape;
+OCTET_API extern const octet_op octet_op_transpose;
+OCTET_API extern const octet_op octet_op_pad;
+OCTET_API extern const octet_op octet_op_resize;
+OCTET_API extern const octet_op octet_op_softmax;
+OCTET_API extern const octet_op octet_op_quantize;
+OCTET_API extern const octet_op octet_op_dequantize;
+
+/** Opcode name of a registered operator, e.g. "CONV_2D" ("" for NULL). */
+OCTET_API const char* octet_op_name(const octet_op* op);
+
 /* ------------------------------------------------------------------ model */
 
 typedef struct octet_model octet_model;
@@ -130,6 +191,11 @@ typedef struct octet_model_options {
    * 0 = OCTET_DEFAULT_MAX_ARENA_BYTES.
    */
   size_t max_arena_bytes;
+  /**
+   * The operators this model may use, or NULL for the build's built-in set
+   * (OCTET_OPS). Read during load only; the octet_op objects are static.
+   */
+  const octet_op_resolver* resolver;
 } octet_model_options;
 
 /**
@@ -161,6 +227,37 @@ OCTET_API octet_status octet_model_input_info(const octet_model* model, int32_t 
                                               octet_tensor_info* info);
 OCTET_API octet_status octet_model_output_info(const octet_model* model, int32_t index,
                                                octet_tensor_info* info);
+
+/**
+ * Device I/O. octet_model_input_info / octet_model_output_info give each
+ * input's and output's element type, shape and (integer types) scale and
+ * zero point: real = scale * (q - zero_point). A model quantized with
+ * `octet quantize --input-type uint8` takes raw uint8 data directly (with
+ * --mean/--std/--scale folded in: the raw pixel bytes); a uint8 value is the
+ * int8 one plus 128. The layout says how a rank-4 image input is ordered.
+ */
+typedef enum octet_layout {
+  /** Not recorded, or not an image tensor (rank != 4). */
+  OCTET_LAYOUT_UNKNOWN = 0,
+  /** [N, H, W, C]: channels innermost (camera frames, Octet's own order). */
+  OCTET_LAYOUT_NHWC = 1,
+  /** [N, C, H, W]: planes (PyTorch/ONNX order). */
+  OCTET_LAYOUT_NCHW = 2,
+} octet_layout;
+
+/** Layout of input `index` (model metadata "io.layout.NAME"). */
+OCTET_API octet_layout octet_model_input_layout(const octet_model* model, int32_t index);
+/** Layout of output `index`. */
+OCTET_API octet_layout octet_model_output_layout(const octet_model* model, int32_t index);
+/** "NHWC", "NCHW" or "unknown". */
+OCTET_API const char* octet_layout_name(octet_layout layout);
+
+/**
+ * Value of the model's metadata entry `key` (e.g. "io.preprocess.image",
+ * the normalization folded into an integer input), or NULL if absent.
+ * Valid while the model lives.
+ */
+OCTET_API const char* octet_model_metadata(const octet_model* model, const char* key);
 
 /**
  * Bytes an interpreter with default options needs in total (prepared state

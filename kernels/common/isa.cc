@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kernels/common/isa.h"
 
-#include <cpuinfo.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <cpuinfo.h>
+#elif defined(__aarch64__) || defined(__arm__)
+// ARM features straight from the kernel's auxiliary vector: no cpuinfo, so
+// cross builds need no third-party ARM library (docs/porting.md).
+#include <sys/auxv.h>
 #endif
 
 namespace octet::kernels {
@@ -65,11 +68,33 @@ bool host_has_avxvnni() {
 }
 #endif
 
+#if defined(__aarch64__)
+// Linux arm64 HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h), spelled out
+// so an old libc's headers cannot hide them.
+constexpr unsigned long kHwcapAsimd = 1ul << 1;
+constexpr unsigned long kHwcapAsimdDp = 1ul << 20;  // sdot/udot (ARMv8.2 DotProd)
+#elif defined(__arm__)
+constexpr unsigned long kHwcapArmNeon = 1ul << 12;  // arch/arm/include/uapi/asm/hwcap.h
+#endif
+
 bool host_has(Isa isa) {
   if (isa == Isa::kScalar) return true;
+#if defined(__aarch64__)
+  const unsigned long hwcap = getauxval(AT_HWCAP);
+  switch (isa) {
+    case Isa::kNeon:
+      return (hwcap & kHwcapAsimd) != 0;
+    case Isa::kNeonDot:
+      return (hwcap & kHwcapAsimd) != 0 && (hwcap & kHwcapAsimdDp) != 0;
+    default:
+      return false;
+  }
+#elif defined(__arm__)
+  // 32-bit: NEON only; the AArch32 dot-product kernels do not exist.
+  return isa == Isa::kNeon && (getauxval(AT_HWCAP) & kHwcapArmNeon) != 0;
+#elif defined(__x86_64__) || defined(__i386__)
   if (!cpuinfo_initialize()) return false;
   switch (isa) {
-#if defined(__x86_64__) || defined(__i386__)
     case Isa::kAvx2:
       return cpuinfo_has_x86_avx2();
     case Isa::kAvxVnni:
@@ -77,16 +102,12 @@ bool host_has(Isa isa) {
     case Isa::kAvx512Vnni:
       return cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
              cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512vnni();
-#endif
-#if defined(__aarch64__) || defined(__arm__)
-    case Isa::kNeon:
-      return cpuinfo_has_arm_neon();
-    case Isa::kNeonDot:
-      return cpuinfo_has_arm_neon_dot();
-#endif
     default:
       return false;
   }
+#else
+  return false;
+#endif
 }
 
 struct IsaTable {

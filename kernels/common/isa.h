@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Instruction-set paths and how one is chosen. The host's features come from
-// cpuinfo (plus CPUID for AVX-VNNI, which Debian 12's cpuinfo predates), the
+// cpuinfo on x86 (plus CPUID for AVX-VNNI, which Debian 12's cpuinfo
+// predates) and from getauxval(AT_HWCAP) on ARM (no cpuinfo there), the
 // ISAs compiled into this build from OCTET_HAVE_* definitions set by
 // kernels/CMakeLists.txt. OCTET_ISA=<name> in the environment, or the
 // interpreter option `isa`, forces a path so tests can run every path the

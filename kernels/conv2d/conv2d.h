@@ -43,4 +43,12 @@ void conv2d_qs8_qc8w_reference(const Conv2DShape& s, const int8_t* input, int32_
                                const int8_t* filter, const int32_t* bias, const QuantOut& out,
                                int8_t* output);
 
+/// int16 × int8 convolution (docs/quantization.md §6): symmetric int16
+/// activations (zero point 0), symmetric int8 weights per channel (or per
+/// tensor), int64 bias (nullable): acc = bias[c] + Σ x · w exact in int64;
+/// y = clamp(requantize_wide(acc, M[c], t[c]), qmin, qmax). Any groups
+/// (depthwise included). Padding stands for x = 0.
+void conv2d_qs16_qc8w_reference(const Conv2DShape& s, const int16_t* input, const int8_t* filter,
+                                const int64_t* bias, const QuantOut& out, int16_t* output);
+
 }  // namespace octet::kernels

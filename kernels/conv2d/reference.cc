@@ -90,4 +90,29 @@ void conv2d_qs8_qc8w_reference(const Conv2DShape& s, const int8_t* input, int32_
   }
 }
 
+void conv2d_qs16_qc8w_reference(const Conv2DShape& s, const int16_t* input, const int8_t* filter,
+                                const int64_t* bias, const QuantOut& out, int16_t* output) {
+  check_shape(s);
+  assert(out.multipliers != nullptr);
+  assert(out.multiplier_count == 1 || out.multiplier_count == s.out_c);
+  assert(out.qmin >= -32768 && out.qmin <= out.qmax && out.qmax <= 32767);
+  size_t o = 0;
+  for (int32_t b = 0; b < s.batch; ++b) {
+    for (int32_t oh = 0; oh < s.out_h; ++oh) {
+      for (int32_t ow = 0; ow < s.out_w; ++ow) {
+        for (int32_t oc = 0; oc < s.out_c; ++oc) {
+          // |x · w| < 2^22: int64 cannot wrap for any realistic K.
+          int64_t acc = bias != nullptr ? bias[oc] : 0;
+          for_each_tap(s, b, oh, ow, oc, [&](size_t xi, size_t wi) {
+            acc += static_cast<int32_t>(input[xi]) * static_cast<int32_t>(filter[wi]);
+          });
+          const Multiplier& m = out.for_channel(oc);
+          output[o++] = static_cast<int16_t>(
+              clamp_i64(requantize_wide(acc, m.multiplier, m.rshift), out.qmin, out.qmax));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace octet::kernels

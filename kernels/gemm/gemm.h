@@ -57,6 +57,11 @@ enum class GemmLayout : int32_t {
   /// with j + 4 in one 256-bit row; −za·Σ_k W[n][k] folded into the bias.
   /// Requant params split by parity in groups of 8. AVX2 vpmaddwd kernels.
   kC8Int16 = 1,
+  /// int8 weights in groups of KR along K ([K/KR][NR][KR] per block), A used
+  /// as is: NEON smull and sdot multiply s8 × s8, so no +128 offset; only
+  /// −za·Σ_k W[n][k] is folded into the bias. Requant params in channel
+  /// order. ARM kernels (arm_neon c8, arm_neondot c4).
+  kS8 = 2,
 };
 
 /// One entry of the GEMM kernel list (kernels/gemm/kernels.inc).

@@ -27,8 +27,11 @@ constexpr int32_t kKernelCount = static_cast<int32_t>(sizeof(kKernels) / sizeof(
 size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
 int32_t weight_bytes(GemmLayout l) { return l == GemmLayout::kC8Int16 ? 2 : 1; }
-// Channels per requantization vector (parity split granule).
-int32_t requant_group(GemmLayout l) { return l == GemmLayout::kC8Int16 ? 8 : 16; }
+// Channels per requantization vector (parity split granule); 1 = channel
+// order (parity_slot(j, 1) == j).
+int32_t requant_group(GemmLayout l) {
+  return l == GemmLayout::kC8Int16 ? 8 : (l == GemmLayout::kS8 ? 1 : 16);
+}
 
 // Where channel j of a block keeps its rounding term and shift: within each
 // group of G channels, even channels first, then odd ones, because vpmuldq
@@ -90,7 +93,9 @@ void gemm_pack_qs8_qc8w(const GemmKernel& kernel, int32_t n, int32_t k, const in
   const size_t block_bytes = gemm_packed_block_bytes(kernel, k);
   const bool wide = kernel.layout == GemmLayout::kC8Int16;
   // vpdpbusd sees A + 128: subtract (za + 128)·Σw instead of za·Σw.
-  const int64_t a_offset = wide ? input_zero_point : int64_t{input_zero_point} + 128;
+  const int64_t a_offset = kernel.layout == GemmLayout::kC4Offset128
+                               ? int64_t{input_zero_point} + 128
+                               : input_zero_point;
   const int32_t g = requant_group(kernel.layout);
   uint8_t* out = static_cast<uint8_t*>(packed);
   memset(out, 0, gemm_packed_bytes(kernel, n, k));

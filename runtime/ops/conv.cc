@@ -15,6 +15,7 @@
 
 #include <cstring>
 
+#include "runtime/ops/conv_f32.h"
 #include "runtime/ops/op_util.h"
 #include "runtime/ops/registry.h"
 
@@ -335,18 +336,25 @@ octet_status prepare_conv(PrepareContext& ctx) {
   octet_status s = ctx.expect_shape(y, "output", 4, want);
   if (s != OCTET_OK) return s;
 
+  if (!kTranspose && x.dtype == OCTET_INT16) {  // runtime/ops/conv_int16.cc
+    return prepare_conv2d_qs16(ctx, Conv2DShape{x.dims[0], x.dims[1], x.dims[2], in_c, oh, ow,
+                                                out_c, kh, kw, sh, sw, dh, dw, pad[0], pad[1],
+                                                groups});
+  }
   auto* p = ctx.alloc<ConvStep>();
   if (p == nullptr) return ctx.out_of_memory();
   p->shape = Conv2DShape{x.dims[0], x.dims[1], x.dims[2], in_c, oh, ow, out_c, kh, kw,
                          sh,        sw,        dh,        dw,   pad[0], pad[1], groups};
   ctx.step().params = p;
-  if (x.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(w, "weights", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = expect_bias(ctx, 2, OCTET_FLOAT32, out_c)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
     ctx.step().eval = eval_conv_f32<kTranspose>;
-    return OCTET_OK;
+    if (kTranspose) return OCTET_OK;
+    bool taken = false;  // packed fp32 kernels: runtime/ops/conv_f32.cc
+    return prepare_conv2d_f32_fast(ctx, p->shape, p->clamp, &taken);
   }
   if ((s = expect_qs8_activation(ctx, x, "input")) != OCTET_OK) return s;
   if ((s = expect_qs8_activation(ctx, y, "output")) != OCTET_OK) return s;
@@ -484,19 +492,28 @@ octet_status prepare_fully_connected(PrepareContext& ctx) {
   want[x.rank - 1] = w.dims[0];
   octet_status s = ctx.expect_shape(y, "output", x.rank, want);
   if (s != OCTET_OK) return s;
+  {  // int16 and dynamically quantized variants: runtime/ops/conv_int16.cc
+    const int32_t fk = w.dims[1], fn = w.dims[0];
+    const int32_t fm = static_cast<int32_t>(x.elements / static_cast<size_t>(fk));
+    if (x.dtype == OCTET_INT16) return prepare_fully_connected_qs16(ctx, fm, fn, fk);
+    if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32 && w.dtype == OCTET_INT8) {
+      return prepare_fully_connected_dynamic(ctx, fm, fn, fk);
+    }
+  }
   auto* p = ctx.alloc<FullyConnectedStep>();
   if (p == nullptr) return ctx.out_of_memory();
   p->k = w.dims[1];
   p->n = w.dims[0];
   p->m = static_cast<int32_t>(x.elements / static_cast<size_t>(p->k));
   ctx.step().params = p;
-  if (x.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(w, "weights", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = expect_bias(ctx, 2, OCTET_FLOAT32, p->n)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
     ctx.step().eval = eval_fc_f32;
-    return OCTET_OK;
+    bool taken = false;  // packed fp32 kernels: runtime/ops/conv_f32.cc
+    return prepare_fully_connected_f32_fast(ctx, p->m, p->n, p->k, p->clamp, &taken);
   }
   if ((s = expect_qs8_activation(ctx, x, "input")) != OCTET_OK) return s;
   if ((s = expect_qs8_activation(ctx, y, "output")) != OCTET_OK) return s;
@@ -541,12 +558,13 @@ octet_status prepare_matmul(PrepareContext& ctx) {
   octet_status s = ctx.expect_shape(y, "output", rank, dims);
   if (s != OCTET_OK) return s;
   ctx.step().params = p;
-  if (a.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && a.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(b, "operand", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
     ctx.step().eval = eval_matmul_f32;
-    return OCTET_OK;
+    bool taken = false;  // packed fp32 kernels (constant B): runtime/ops/conv_f32.cc
+    return prepare_matmul_f32_fast(ctx, p->shape, p->clamp, &taken);
   }
   if ((s = expect_qs8_activation(ctx, a, "operand")) != OCTET_OK) return s;
   if ((s = expect_qs8_activation(ctx, b, "operand")) != OCTET_OK) return s;

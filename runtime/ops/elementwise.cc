@@ -105,7 +105,7 @@ octet_status check_unary(PrepareContext& ctx, bool* quantized) {
   const TensorDesc& y = ctx.output(0);
   octet_status s = ctx.expect_same_shape(x, y);
   if (s != OCTET_OK) return s;
-  if (x.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32) {
     *quantized = false;
     return ctx.expect_dtype(y, "output", OCTET_FLOAT32);
   }
@@ -130,7 +130,7 @@ octet_status prepare_binary(PrepareContext& ctx) {
   if (s != OCTET_OK) return s;
   ctx.step().params = p;
   const fb::OpCode code = ctx.op().opcode();
-  if (a.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && a.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(b, "operand", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
@@ -188,7 +188,7 @@ octet_status prepare_activation(PrepareContext& ctx) {
   p->n = ctx.input(0).elements;
   ctx.step().params = p;
   const fb::OpCode code = ctx.op().opcode();
-  if (!quantized) {
+  if (OCTET_WITH_FP32 && !quantized) {
     switch (code) {
       case fb::OpCode::CLAMP:
         p->clamp = ctx.float_clamp();
@@ -250,7 +250,7 @@ octet_status prepare_prelu(PrepareContext& ctx) {
   p->n = x.elements;
   p->channels = slope.elements;
   ctx.step().params = p;
-  if (!quantized) {
+  if (OCTET_WITH_FP32 && !quantized) {
     if ((s = ctx.expect_dtype(slope, "slope", OCTET_FLOAT32)) != OCTET_OK) return s;
     ctx.step().eval = eval_prelu_f32;
     return OCTET_OK;
@@ -285,7 +285,7 @@ octet_status prepare_softmax(PrepareContext& ctx) {
   p->rows = static_cast<int32_t>(x.elements / static_cast<size_t>(p->cols));
   p->beta = o != nullptr ? o->beta() : 1.0f;
   ctx.step().params = p;
-  if (!quantized) {
+  if (OCTET_WITH_FP32 && !quantized) {
     ctx.step().eval = eval_softmax_f32;
     return OCTET_OK;
   }

@@ -217,7 +217,7 @@ octet_status prepare_pool2d(PrepareContext& ctx) {
   ctx.step().params = p;
   const bool is_max = ctx.op().opcode() == fb::OpCode::MAX_POOL_2D;
   octet_status s;
-  if (x.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
     ctx.step().eval = is_max ? eval_max_pool_f32 : eval_avg_pool_f32;
@@ -282,7 +282,7 @@ octet_status prepare_mean(PrepareContext& ctx) {
   if (s != OCTET_OK) return s;
   p->shape = MeanShape{p->rank, p->dims, p->num_axes, p->axes};
   ctx.step().params = p;
-  if (x.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
     ctx.step().eval = eval_mean_f32;
@@ -588,7 +588,7 @@ octet_status prepare_resize(PrepareContext& ctx) {
     ctx.step().eval = eval_resize_nearest;
     return OCTET_OK;
   }
-  if (x.dtype == OCTET_FLOAT32) {
+  if (OCTET_WITH_FP32 && x.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
     p->clamp = ctx.float_clamp();
     ctx.step().eval = eval_resize_bilinear_f32;

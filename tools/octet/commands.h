@@ -15,6 +15,8 @@ void add_embed(CLI::App& app, int* exit_code);
 void add_convert(CLI::App& app, int* exit_code);
 void add_quantize(CLI::App& app, int* exit_code);
 void add_eval(CLI::App& app, int* exit_code);
+void add_analyze(CLI::App& app, int* exit_code);
+void add_bench(CLI::App& app, int* exit_code);
 
 /// Prints "octet: error: <message>" to stderr; returns 1.
 int fail(const std::string& message);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "converter/onnx/onnx_import.h"
+#include "converter/ptq/qdq.h"
 #include "tools/octet/commands.h"
 
 namespace octet::cli {
@@ -18,6 +19,7 @@ struct ConvertOptions {
   std::string model;
   std::string output;
   std::vector<std::string> input_shapes;
+  bool keep_qdq = false;
   bool quiet = false;
 };
 
@@ -30,7 +32,12 @@ int convert(const ConvertOptions& o) {
     opt.source_name = slash == std::string::npos ? o.model : o.model.substr(slash + 1);
     const onnx::ModelProto model = oi::load_model_file(o.model);
     oi::ImportReport rep;
-    const std::vector<uint8_t> bytes = oi::convert(model, opt, &rep);
+    std::vector<uint8_t> bytes = oi::convert(model, opt, &rep);
+    // A pre-quantized (QDQ) model becomes native int8 operators with its
+    // own scales (converter/ptq/qdq.h) unless --keep-qdq.
+    octet::ptq::QdqReport qrep;
+    const bool qdq = !o.keep_qdq && octet::ptq::has_qdq_pairs(bytes);
+    if (qdq) bytes = octet::ptq::qdq_to_int8(bytes, &qrep);
     std::ofstream f(o.output, std::ios::binary | std::ios::trunc);
     if (!f) return fail("cannot write '" + o.output + "'");
     f.write(reinterpret_cast<const char*>(bytes.data()),
@@ -43,10 +50,18 @@ int convert(const ConvertOptions& o) {
              rep.octet_operators, bytes.size());
       printf("  folded %d constant nodes, fused %d nodes, inserted %d layout transposes\n",
              rep.folded_nodes, rep.fused_nodes, rep.transposes);
+      if (qdq) {
+        printf("  QDQ model: %d QuantizeLinear/DequantizeLinear pairs, %d weight tensors on their own scales -> %d int8 operators "
+               "with the model's own scales (%d fp32, %d QUANTIZE, %d DEQUANTIZE)\n",
+               qrep.pairs, qrep.weights_with_own_scales, qrep.quantize.int8_ops, qrep.quantize.fp32_ops,
+               qrep.quantize.quantize_ops, qrep.quantize.dequantize_ops);
+      }
     }
     return 0;
   } catch (const octet::onnx_import::ImportError& e) {
     return fail(e.what());
+  } catch (const octet::ptq::QuantizeError& e) {
+    return fail(std::string("QDQ model: ") + e.what());
   }
 }
 
@@ -59,6 +74,9 @@ void add_convert(CLI::App& app, int* exit_code) {
   cmd->add_option("-o,--output", o->output, "Output .octet file")->required();
   cmd->add_option("--input-shape", o->input_shapes,
                   "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  cmd->add_flag("--keep-qdq", o->keep_qdq,
+                "Keep QuantizeLinear/DequantizeLinear as QUANTIZE/DEQUANTIZE around float operators "
+                "instead of converting a QDQ model to int8 operators");
   cmd->add_flag("-q,--quiet", o->quiet, "Print nothing on success");
   cmd->callback([o, exit_code] { *exit_code = convert(*o); });
 }

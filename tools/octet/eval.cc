@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "converter/ptq/quantizer.h"
+#include "octet/octet.hpp"
 #include "tools/octet/commands.h"
 
 namespace octet::cli {
@@ -40,7 +41,29 @@ int eval(const EvalOptions& o) {
     std::vector<ptq::EvalResult> results;
     for (const auto& p : paths) {
       const std::vector<uint8_t> bytes = ptq::load_model_any(p);
-      const ptq::Dataset data = ptq::open_dataset(o.data, ptq::model_input_shape(bytes), pre, o.count);
+      // A model with the normalization folded into an integer input takes
+      // the raw 8-bit data (io_types.h): no scale, mean or std on this side.
+      ptq::Preprocess model_pre = pre;
+      {
+        Model m;
+        const Status st = m.load_buffer(bytes.data(), bytes.size());
+        if (!st) return fail(p + ": " + st.to_string());
+        if (m.num_inputs() == 1 && ptq::input_feed(m.get(), 0).raw) {
+          model_pre.scale = 1.0f;
+          model_pre.mean = {0.0f};
+          model_pre.std = {1.0f};
+          const octet_layout l = octet_model_input_layout(m.get(), 0);
+          if (o.layout == "auto" && l != OCTET_LAYOUT_UNKNOWN) {
+            model_pre.layout = l == OCTET_LAYOUT_NHWC ? ptq::Layout::kNHWC : ptq::Layout::kNCHW;
+          }
+          if (!o.quiet) {
+            fprintf(stderr, "%s: input '%s' takes raw %s data (normalization folded in)\n", p.c_str(),
+                    m.input_info(0).name, octet_dtype_name(m.input_info(0).dtype));
+          }
+        }
+      }
+      const ptq::Dataset data =
+          ptq::open_dataset(o.data, ptq::model_input_shape(bytes), model_pre, o.count);
       results.push_back(ptq::evaluate(bytes, data, labels, progress_bar(p.c_str(), o.quiet)));
       const auto& r = results.back();
       printf("%s: top-1 %.2f %% (%zu/%zu)  top-5 %.2f %%  %zu bytes  %.1f us/inference\n", p.c_str(),

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   octet::cli::add_convert(app, &exit_code);
   octet::cli::add_quantize(app, &exit_code);
   octet::cli::add_eval(app, &exit_code);
+  octet::cli::add_analyze(app, &exit_code);
+  octet::cli::add_bench(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "converter/ptq/equalize.h"
 #include "converter/ptq/quantizer.h"
+#include "octet/octet.hpp"
 #include "tools/octet/commands.h"
 
 namespace octet::cli {
@@ -28,7 +30,10 @@ struct QuantizeCliOptions {
   float scale = -1;
   double max_drop = -1;
   bool bias_correction = false;
+  bool dynamic = false;
+  bool equalize = false;
   bool quiet = false;
+  std::vector<std::string> input_type, output_type, input_layout;  // device I/O
 };
 
 }  // namespace
@@ -95,6 +100,8 @@ void add_preprocess_options(CLI::App* cmd, std::string* mean, std::string* std_,
   cmd->add_option("--size", *size, "Image size HxW (must match the model input; images are resized to it)");
 }
 
+void print_io_summary(const octet_model* m);  // inspect.cc
+
 namespace {
 
 int write_bytes(const std::string& path, const std::string& bytes) {
@@ -103,6 +110,53 @@ int write_bytes(const std::string& path, const std::string& bytes) {
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!f) return fail("error writing '" + path + "'");
   return 0;
+}
+
+// The device I/O of the written model, as `octet inspect` shows it.
+void print_io(const std::vector<uint8_t>& bytes) {
+  Model m;
+  if (m.load_buffer(bytes.data(), bytes.size())) print_io_summary(m.get());
+}
+
+// The scale the preprocessing applies to the calibration data: --scale, or
+// the loader's automatic choice (1/255 for 8-bit data, 1 for float .npy),
+// found by reading the first sample both ways.
+float resolved_scale(const QuantizeCliOptions& o, const std::vector<int32_t>& shape) {
+  if (o.scale >= 0) return o.scale;
+  if (o.calib.empty()) return 1.0f;
+  ptq::Preprocess a = make_preprocess("", "", -1, o.layout, o.channel_order, o.size);
+  ptq::Preprocess b = make_preprocess("", "", 1, o.layout, o.channel_order, o.size);
+  const ptq::Dataset da = ptq::open_dataset(o.calib, shape, a, 1);
+  const ptq::Dataset db = ptq::open_dataset(o.calib, shape, b, 1);
+  std::vector<float> va(da.sample_elements()), vb(db.sample_elements());
+  da.get(0, va.data());
+  db.get(0, vb.data());
+  for (size_t i = 0; i < va.size(); ++i) {
+    if (vb[i] != 0) return va[i] / vb[i] < 0.5f ? 1.0f / 255.0f : 1.0f;
+  }
+  return 1.0f / 255.0f;
+}
+
+// --input-type / --output-type / --input-layout and the normalization to
+// fold into integer inputs (converter/ptq/io_types.h).
+void set_io(const QuantizeCliOptions& o, const std::vector<uint8_t>& fp32, ptq::QuantizeOptions* qo) {
+  ptq::IoOptions& io = qo->io;
+  for (const auto& s : o.input_type) ptq::add_io_type_spec("--input-type", s, &io.input_types);
+  for (const auto& s : o.output_type) ptq::add_io_type_spec("--output-type", s, &io.output_types);
+  for (const auto& s : o.input_layout) ptq::add_io_layout_spec(s, &io.input_layouts);
+  bool integer_in = false;
+  for (const auto& [k, t] : io.input_types) integer_in |= t != ptq::IoType::kFloat32;
+  if (!integer_in) return;
+  // The preprocessing that turned the (raw) calibration data into model
+  // inputs is what an integer input folds in; none (identity) = the input
+  // takes the calibrated int8/uint8 parameters instead.
+  io.scale = resolved_scale(o, ptq::model_input_shape(fp32));
+  if (!o.mean.empty()) io.mean = ptq::parse_floats(o.mean);
+  if (!o.std.empty()) io.std = ptq::parse_floats(o.std);
+  bool identity = io.scale == 1.0f;
+  for (float v : io.mean) identity = identity && v == 0.0f;
+  for (float v : io.std) identity = identity && v == 1.0f;
+  io.fold = !identity;
 }
 
 int quantize(const QuantizeCliOptions& o) {
@@ -124,10 +178,39 @@ int quantize(const QuantizeCliOptions& o) {
       }
       qo.precision[spec.substr(0, eq)] = ptq::parse_precision(spec.substr(eq + 1));
     }
+    if (o.dynamic) {  // int8 FC weights, activations quantized per inference
+      if (!o.calib.empty() || o.max_drop >= 0 || !o.precision.empty() || o.bias_correction) {
+        return fail("--dynamic needs no calibration: it does not combine with --calib, "
+                    "--max-drop, --precision or --bias-correction");
+      }
+      const std::vector<uint8_t> fp32 = ptq::load_model_any(o.model);
+      int32_t n = 0;
+      const std::vector<uint8_t> q = ptq::quantize_dynamic(fp32, qo, &n);
+      if (int rc = write_bytes(o.output, std::string(q.begin(), q.end()))) return rc;
+      if (!o.quiet) {
+        printf("%s (%zu bytes) -> %s (%zu bytes, %.2fx smaller)\n  dynamic: %d FULLY_CONNECTED "
+               "with int8 weights (%s), inputs quantized per inference; the rest fp32\n",
+               o.model.c_str(), fp32.size(), o.output.c_str(), q.size(),
+               double(fp32.size()) / double(q.size()), n,
+               qo.per_channel ? "per-channel" : "per-tensor");
+      }
+      return 0;
+    }
     if (o.calib.empty() && qo.ranges.empty()) {
       return fail("no calibration data: pass --calib DATA (or a --config with ranges)");
     }
-    const std::vector<uint8_t> fp32 = ptq::load_model_any(o.model);
+    std::vector<uint8_t> fp32 = ptq::load_model_any(o.model);
+    if (o.equalize) {  // in float, before calibration (converter/ptq/equalize.h)
+      ptq::EqualizeReport er;
+      fp32 = ptq::equalize_model(fp32, &er);
+      if (!o.quiet) {
+        printf("--equalize: %zu layer pairs, %d sweeps\n", er.pairs.size(), er.iterations);
+        for (const auto& p : er.pairs) {
+          printf("  %s -> %s: %d channels, weight range spread (max/min) %.1f -> %.1f\n",
+                 p.first.c_str(), p.second.c_str(), p.channels, p.spread_before, p.spread_after);
+        }
+      }
+    }
     std::map<std::string, ptq::TensorRange> ranges;
     std::map<std::string, std::vector<double>> means;
     if (o.bias_correction && o.calib.empty()) return fail("--bias-correction needs --calib data");
@@ -142,6 +225,7 @@ int quantize(const QuantizeCliOptions& o) {
       means = cal.channel_means;
       if (o.bias_correction) qo.bias_correction = &means;
       qo.calibration_note = cal.data;
+      if (o.equalize) qo.calibration_note += ", after cross-layer equalization (--equalize)";
     }
     if (o.max_drop >= 0) {
       if (o.calib.empty()) return fail("--max-drop measures on the calibration data: pass --calib");
@@ -156,13 +240,14 @@ int quantize(const QuantizeCliOptions& o) {
         printf("--max-drop %.3g: all-int8 model disagrees with fp32 on %.2f %% of the %zu "
                "calibration samples (top-1)\n", o.max_drop, initial, data.size());
         for (const auto& st : steps) {
-          printf("  %s (%s) -> fp32: disagreement %.2f %% -> %.2f %% (output MSE %.3g), the "
+          printf("  %s (%s) -> %s: disagreement %.2f %% -> %.2f %% (output MSE %.3g), the "
                  "largest gain of any single operator\n", st.node.c_str(), st.opcode.c_str(),
-                 st.before, st.after, st.mse_after);
+                 ptq::precision_name(st.to), st.before, st.after, st.mse_after);
         }
         if (steps.empty()) printf("  within budget: nothing changed\n");
       }
     }
+    set_io(o, fp32, &qo);  // after --max-drop, which measures with float I/O
     ptq::QuantizeReport rep;
     const std::vector<uint8_t> q = ptq::quantize_model(fp32, ranges, qo, &rep);
     if (int rc = write_bytes(o.output, std::string(q.begin(), q.end()))) return rc;
@@ -175,12 +260,15 @@ int quantize(const QuantizeCliOptions& o) {
       printf("  method %s, weights %s, %d int8 + %d fp32 operators, %d QUANTIZE, %d DEQUANTIZE\n",
              qo.method.to_string().c_str(), qo.per_channel ? "per-channel" : "per-tensor",
              rep.int8_ops, rep.fp32_ops, rep.quantize_ops, rep.dequantize_ops);
+      if (rep.int16_ops > 0) printf("  %d int16 x int8 operators\n", rep.int16_ops);
       for (const auto& n : rep.nodes) {
         if (n.precision != ptq::Precision::kInt8) {
           printf("  %s (%s): %s\n", n.name.c_str(), n.opcode.c_str(), ptq::precision_name(n.precision));
         }
       }
       if (!o.write_config.empty()) printf("  config written to %s\n", o.write_config.c_str());
+      for (const auto& n : rep.io_notes) printf("  %s\n", n.c_str());
+      print_io(q);
     }
     return 0;
   } catch (const std::exception& e) {
@@ -206,12 +294,27 @@ void add_quantize(CLI::App& app, int* exit_code) {
   cmd->add_option("--precision", o->precision,
                   "NODE=int8|int16|fp32 for an operator or ONNX node name (repeatable)");
   cmd->add_option("--max-drop", o->max_drop,
-                  "Raise operators to fp32 (most harmful first, measured) until at most X % of "
+                  "Raise operators to int16 or fp32 (most harmful first, measured) until at most X % of "
                   "calibration samples change top-1 vs fp32")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("--bias-correction", o->bias_correction,
                 "Fold the expected weight-quantization error (from calibrated channel means) into "
                 "the biases");
+  cmd->add_flag("--equalize", o->equalize,
+                "Cross-layer equalization (in float, before calibration) of consecutive conv "
+                "layers with ReLU or nothing between them");
+  cmd->add_flag("--dynamic", o->dynamic,
+                "Dynamic quantization: int8 FULLY_CONNECTED weights, inputs quantized per "
+                "inference from their actual range (no --calib; needs an FPU at run time)");
+  cmd->add_option("--input-type", o->input_type,
+                  "Device input type float32|uint8|int8, or NAME=TYPE per input. An integer input "
+                  "takes raw 8-bit data: --scale/--mean/--std (or the 1/255 of 8-bit calibration "
+                  "data) are folded into the model");
+  cmd->add_option("--output-type", o->output_type,
+                  "Device output type float32|uint8|int8, or NAME=TYPE per output");
+  cmd->add_option("--input-layout", o->input_layout,
+                  "Device layout of image inputs NHWC|NCHW, or NAME=LAYOUT (default: the source "
+                  "model's)");
   cmd->add_option("--config", o->config, "Read precisions and ranges from a config file");
   cmd->add_option("--write-config", o->write_config,
                   "Write every quantizable node with its precision and ranges to FILE (JSON)");
