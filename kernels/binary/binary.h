@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "kernels/common/isa.h"
 #include "kernels/common/types.h"
 
 namespace octet::kernels {
@@ -74,5 +75,58 @@ void sub_qs8_reference(const BroadcastShape& shape, const int8_t* a, const int8_
 /// y = clamp(requantize((a - za) · (b - zb), M) + zy, qmin, qmax).
 void mul_qs8_reference(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
                        const BinaryQs8Params& p, int8_t* y);
+
+/// Signature shared by every int8 ADD/SUB/MUL variant (reference and SIMD).
+using BinaryQs8Fn = void (*)(const BroadcastShape&, const int8_t*, const int8_t*,
+                             const BinaryQs8Params&, int8_t*);
+
+enum class BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2 };
+
+/// One entry of the int8 binary kernel list (kernels/binary/kernels.inc).
+struct BinaryQs8Kernel {
+  const char* name;
+  BinaryOp op;
+  Isa isa;
+  BinaryQs8Fn fn;
+};
+
+/// Every int8 binary kernel compiled in, best ISA first; the references last.
+const BinaryQs8Kernel* binary_qs8_kernels(int32_t* count);
+
+/// The best kernel for `op` on the fallback chain of `isa` (the reference when
+/// no SIMD variant applies); never null. Chosen at prepare, never at invoke.
+const BinaryQs8Kernel* select_binary_qs8_kernel(BinaryOp op, Isa isa);
+
+/// SIMD variants, bit-exact to the references above. They walk the broadcast
+/// as runs of contiguous (or stride-0) inner elements. Multipliers so large
+/// that a requantized value could leave int32 (ADD/SUB output rshift < 30,
+/// MUL rshift < 17; no real model has them) are delegated to the reference.
+void add_qs8_avx2(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
+                  const BinaryQs8Params& p, int8_t* y);
+void sub_qs8_avx2(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
+                  const BinaryQs8Params& p, int8_t* y);
+void mul_qs8_avx2(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
+                  const BinaryQs8Params& p, int8_t* y);
+void add_qs8_avx512vnni(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
+                        const BinaryQs8Params& p, int8_t* y);
+void sub_qs8_avx512vnni(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
+                        const BinaryQs8Params& p, int8_t* y);
+void mul_qs8_avx512vnni(const BroadcastShape& shape, const int8_t* a, const int8_t* b,
+                        const BinaryQs8Params& p, int8_t* y);
+
+/// A broadcast walk as an outer odometer over runs of `inner` elements: each
+/// run reads a at stride a_inner (0 or 1) and b at b_inner. Adjacent
+/// dimensions that both inputs traverse contiguously are merged first, so an
+/// elementwise op on equal shapes is one run. Used by the SIMD variants.
+struct BroadcastRuns {
+  int32_t outer_rank;
+  int64_t outer_dims[kMaxRank];
+  int64_t a_strides[kMaxRank];
+  int64_t b_strides[kMaxRank];
+  int64_t inner;
+  int32_t a_inner;
+  int32_t b_inner;
+};
+void make_broadcast_runs(const BroadcastShape& shape, BroadcastRuns* runs);
 
 }  // namespace octet::kernels

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "kernels/common/isa.h"
 #include "kernels/common/types.h"
 
 namespace octet::kernels {
@@ -58,5 +59,55 @@ void average_pool2d_f32_reference(const Pool2DShape& shape, const float* x, cons
 void average_pool2d_qs8_reference(const Pool2DShape& shape, const int8_t* x, int32_t x_zero_point,
                                   const Multiplier& m, int32_t y_zero_point, int32_t qmin,
                                   int32_t qmax, int8_t* y);
+
+/// Signature of every int8 MAX_POOL_2D variant (reference and SIMD).
+using MaxPool2DQs8Fn = void (*)(const Pool2DShape&, const int8_t*, int32_t, int32_t, int8_t*);
+
+/// One entry of the int8 max-pool list (kernels/pool2d/kernels.inc).
+struct MaxPool2DQs8Kernel {
+  const char* name;
+  Isa isa;
+  MaxPool2DQs8Fn fn;
+};
+
+/// Every int8 max-pool kernel compiled in, best ISA first; the reference last.
+const MaxPool2DQs8Kernel* max_pool2d_qs8_kernels(int32_t* count);
+
+/// The best max-pool kernel on the fallback chain of `isa`; never null.
+const MaxPool2DQs8Kernel* select_max_pool2d_qs8_kernel(Isa isa);
+
+/// SIMD variants of max_pool2d_qs8_reference, bit-exact: per output pixel the
+/// in-bounds taps are found once, then vpmaxsb over them, channels innermost.
+void max_pool2d_qs8_avx2(const Pool2DShape& shape, const int8_t* x, int32_t qmin, int32_t qmax,
+                         int8_t* y);
+void max_pool2d_qs8_avx512vnni(const Pool2DShape& shape, const int8_t* x, int32_t qmin,
+                               int32_t qmax, int8_t* y);
+
+/// Signature of every int8 AVERAGE_POOL_2D variant (reference and SIMD).
+using AvgPool2DQs8Fn = void (*)(const Pool2DShape&, const int8_t*, int32_t, const Multiplier&,
+                                int32_t, int32_t, int32_t, int8_t*);
+
+/// One entry of the int8 average-pool list (kernels/pool2d/kernels.inc).
+struct AvgPool2DQs8Kernel {
+  const char* name;
+  Isa isa;
+  AvgPool2DQs8Fn fn;
+};
+
+/// Every int8 average-pool kernel compiled in, best ISA first; the reference last.
+const AvgPool2DQs8Kernel* avg_pool2d_qs8_kernels(int32_t* count);
+
+/// The best average-pool kernel on the fallback chain of `isa`; never null.
+const AvgPool2DQs8Kernel* select_avg_pool2d_qs8_kernel(Isa isa);
+
+/// SIMD variants of average_pool2d_qs8_reference, bit-exact: int32 window sums
+/// per channel lane, the per-pixel divide_multiplier, and the requantization
+/// in full 64 bits with the clamp applied before narrowing.
+void average_pool2d_qs8_avx2(const Pool2DShape& shape, const int8_t* x, int32_t x_zero_point,
+                             const Multiplier& m, int32_t y_zero_point, int32_t qmin, int32_t qmax,
+                             int8_t* y);
+void average_pool2d_qs8_avx512vnni(const Pool2DShape& shape, const int8_t* x, int32_t x_zero_point,
+                                   const Multiplier& m, int32_t y_zero_point, int32_t qmin,
+                                   int32_t qmax, int8_t* y);
 
 }  // namespace octet::kernels

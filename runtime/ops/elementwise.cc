@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // ADD, SUB, MUL, DIV, CLAMP, the lookup-table activations, PRELU, SOFTMAX.
+#include "kernels/activation/activation_f32.h"
+#include "kernels/binary/binary_f32.h"
 #include "runtime/ops/op_util.h"
 #include "runtime/ops/registry.h"
 
@@ -14,19 +16,25 @@ struct BinaryStep {
   BroadcastShape shape;
   FloatClamp clamp;
   BinaryQs8Params q;
+  BinaryQs8Fn qs8;  ///< chosen at prepare (select_binary_qs8_kernel)
 };
 
-template <void (*K)(const BroadcastShape&, const float*, const float*, const FloatClamp&, float*)>
+// fp32: the coalesced broadcast and the row kernels chosen at prepare.
+struct BinaryF32Step {
+  BinaryF32Plan plan;
+  BinaryF32Rows rows;
+  FloatClamp clamp;
+};
+
 void eval_binary_f32(const Step& s, const EvalContext& c) {
-  const auto* p = static_cast<const BinaryStep*>(s.params);
-  K(p->shape, s.in<float>(c, 0), s.in<float>(c, 1), p->clamp, s.out<float>(c, 0));
+  const auto* p = static_cast<const BinaryF32Step*>(s.params);
+  binary_f32_run(p->plan, p->rows, s.in<float>(c, 0), s.in<float>(c, 1), p->clamp,
+                 s.out<float>(c, 0));
 }
 
-template <void (*K)(const BroadcastShape&, const int8_t*, const int8_t*, const BinaryQs8Params&,
-                    int8_t*)>
 void eval_binary_qs8(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const BinaryStep*>(s.params);
-  K(p->shape, s.in<int8_t>(c, 0), s.in<int8_t>(c, 1), p->q, s.out<int8_t>(c, 0));
+  p->qs8(p->shape, s.in<int8_t>(c, 0), s.in<int8_t>(c, 1), p->q, s.out<int8_t>(c, 0));
 }
 
 struct UnaryStep {
@@ -37,23 +45,24 @@ struct UnaryStep {
   ClampQs8Params clamp_q;
   PreluQs8Params prelu_q;
   const int8_t* lut;
+  const ActivationF32Kernels* f32;  // chosen at prepare (kernels/activation/kernels.inc)
 };
 
 void eval_clamp_f32(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const UnaryStep*>(s.params);
-  clamp_f32_reference(p->n, s.in<float>(c, 0), p->clamp, s.out<float>(c, 0));
+  p->f32->clamp(p->n, s.in<float>(c, 0), p->clamp, s.out<float>(c, 0));
 }
 void eval_hard_swish_f32(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const UnaryStep*>(s.params);
-  hard_swish_f32_reference(p->n, s.in<float>(c, 0), s.out<float>(c, 0));
+  p->f32->hard_swish(p->n, s.in<float>(c, 0), s.out<float>(c, 0));
 }
 void eval_hard_sigmoid_f32(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const UnaryStep*>(s.params);
-  hard_sigmoid_f32_reference(p->n, s.in<float>(c, 0), p->alpha, p->beta, s.out<float>(c, 0));
+  p->f32->hard_sigmoid(p->n, s.in<float>(c, 0), p->alpha, p->beta, s.out<float>(c, 0));
 }
 void eval_sigmoid_f32(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const UnaryStep*>(s.params);
-  sigmoid_f32_reference(p->n, s.in<float>(c, 0), s.out<float>(c, 0));
+  p->f32->sigmoid(p->n, s.in<float>(c, 0), s.out<float>(c, 0));
 }
 void eval_tanh_f32(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const UnaryStep*>(s.params);
@@ -133,13 +142,20 @@ octet_status prepare_binary(PrepareContext& ctx) {
   if (OCTET_WITH_FP32 && a.dtype == OCTET_FLOAT32) {
     if ((s = ctx.expect_dtype(b, "operand", OCTET_FLOAT32)) != OCTET_OK) return s;
     if ((s = ctx.expect_dtype(y, "output", OCTET_FLOAT32)) != OCTET_OK) return s;
-    p->clamp = ctx.float_clamp();
+    auto* f = ctx.alloc<BinaryF32Step>();
+    if (f == nullptr) return ctx.out_of_memory();
+    f->clamp = ctx.float_clamp();
+    plan_binary_f32(p->shape, &f->plan);
+    const BinaryF32Kernels* k = select_binary_f32_kernels(ctx.isa());
     switch (code) {
-      case fb::OpCode::ADD: ctx.step().eval = eval_binary_f32<add_f32_reference>; break;
-      case fb::OpCode::SUB: ctx.step().eval = eval_binary_f32<sub_f32_reference>; break;
-      case fb::OpCode::MUL: ctx.step().eval = eval_binary_f32<mul_f32_reference>; break;
-      default: ctx.step().eval = eval_binary_f32<div_f32_reference>; break;
+      case fb::OpCode::ADD: f->rows = k->add; break;
+      case fb::OpCode::SUB: f->rows = k->sub; break;
+      case fb::OpCode::MUL: f->rows = k->mul; break;
+      default: f->rows = k->div; break;
     }
+    ctx.step().params = f;
+    ctx.step().eval = eval_binary_f32;
+    ctx.step().kernel = k->name;
     return OCTET_OK;
   }
   if (code == fb::OpCode::DIV) {
@@ -171,11 +187,13 @@ octet_status prepare_binary(PrepareContext& ctx) {
   } else {
     p->q.y_multiplier = m[0];
   }
-  switch (code) {
-    case fb::OpCode::ADD: ctx.step().eval = eval_binary_qs8<add_qs8_reference>; break;
-    case fb::OpCode::SUB: ctx.step().eval = eval_binary_qs8<sub_qs8_reference>; break;
-    default: ctx.step().eval = eval_binary_qs8<mul_qs8_reference>; break;
-  }
+  const BinaryOp op = code == fb::OpCode::ADD   ? BinaryOp::kAdd
+                     : code == fb::OpCode::SUB ? BinaryOp::kSub
+                                               : BinaryOp::kMul;
+  const BinaryQs8Kernel* k = select_binary_qs8_kernel(op, ctx.isa());
+  p->qs8 = k->fn;
+  ctx.step().kernel = k->name;
+  ctx.step().eval = eval_binary_qs8;
   return OCTET_OK;
 }
 
@@ -189,20 +207,29 @@ octet_status prepare_activation(PrepareContext& ctx) {
   ctx.step().params = p;
   const fb::OpCode code = ctx.op().opcode();
   if (OCTET_WITH_FP32 && !quantized) {
+    p->f32 = select_activation_f32_kernels(ctx.isa());
     switch (code) {
       case fb::OpCode::CLAMP:
         p->clamp = ctx.float_clamp();
         ctx.step().eval = eval_clamp_f32;
+        ctx.step().kernel = p->f32->clamp_name;
         break;
-      case fb::OpCode::HARD_SWISH: ctx.step().eval = eval_hard_swish_f32; break;
+      case fb::OpCode::HARD_SWISH:
+        ctx.step().eval = eval_hard_swish_f32;
+        ctx.step().kernel = p->f32->hard_swish_name;
+        break;
       case fb::OpCode::HARD_SIGMOID: {
         const auto* o = ctx.op().options_as_HardSigmoidOptions();
         p->alpha = o->alpha();
         p->beta = o->beta();
         ctx.step().eval = eval_hard_sigmoid_f32;
+        ctx.step().kernel = p->f32->hard_sigmoid_name;
         break;
       }
-      case fb::OpCode::SIGMOID: ctx.step().eval = eval_sigmoid_f32; break;
+      case fb::OpCode::SIGMOID:
+        ctx.step().eval = eval_sigmoid_f32;
+        ctx.step().kernel = p->f32->sigmoid_name;
+        break;
       case fb::OpCode::TANH: ctx.step().eval = eval_tanh_f32; break;
       case fb::OpCode::LEAKY_RELU:
         p->alpha = ctx.op().options_as_LeakyReluOptions()->alpha();

@@ -2,6 +2,7 @@
 //
 // MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, CONCAT, SPLIT, SLICE, TRANSPOSE, PAD,
 // RESIZE.
+#include "kernels/data_movement/transpose_blocked.h"
 #include "runtime/ops/op_util.h"
 #include "runtime/ops/registry.h"
 
@@ -18,6 +19,8 @@ struct PoolStep {
   FloatClamp clamp;
   int32_t x_zero_point, y_zero_point, qmin, qmax;
   Multiplier m;
+  MaxPool2DQs8Fn max_qs8;  ///< chosen at prepare (select_max_pool2d_qs8_kernel)
+  AvgPool2DQs8Fn avg_qs8;  ///< chosen at prepare (select_avg_pool2d_qs8_kernel)
 };
 
 void eval_max_pool_f32(const Step& s, const EvalContext& c) {
@@ -26,7 +29,7 @@ void eval_max_pool_f32(const Step& s, const EvalContext& c) {
 }
 void eval_max_pool_qs8(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const PoolStep*>(s.params);
-  max_pool2d_qs8_reference(p->shape, s.in<int8_t>(c, 0), p->qmin, p->qmax, s.out<int8_t>(c, 0));
+  p->max_qs8(p->shape, s.in<int8_t>(c, 0), p->qmin, p->qmax, s.out<int8_t>(c, 0));
 }
 void eval_avg_pool_f32(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const PoolStep*>(s.params);
@@ -34,8 +37,8 @@ void eval_avg_pool_f32(const Step& s, const EvalContext& c) {
 }
 void eval_avg_pool_qs8(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const PoolStep*>(s.params);
-  average_pool2d_qs8_reference(p->shape, s.in<int8_t>(c, 0), p->x_zero_point, p->m,
-                               p->y_zero_point, p->qmin, p->qmax, s.out<int8_t>(c, 0));
+  p->avg_qs8(p->shape, s.in<int8_t>(c, 0), p->x_zero_point, p->m, p->y_zero_point, p->qmin,
+              p->qmax, s.out<int8_t>(c, 0));
 }
 
 // Floor (default) or ceil mode output size: both are valid in a model.
@@ -133,6 +136,15 @@ void eval_transpose(const Step& s, const EvalContext& c) {
   transpose_reference(p->rank, p->in_dims, p->a, c.tensors[s.inputs[0]], p->elem_size,
                       c.tensors[s.outputs[0]]);
 }
+// Batched 2-D transposes (NCHW<->NHWC and the like): the cache-blocked kernel.
+struct Transpose2DStep {
+  Transpose2DShape shape;
+  size_t elem_size;
+};
+void eval_transpose_2d(const Step& s, const EvalContext& c) {
+  const auto* p = static_cast<const Transpose2DStep*>(s.params);
+  transpose_2d_blocked(p->shape, c.tensors[s.inputs[0]], p->elem_size, c.tensors[s.outputs[0]]);
+}
 void eval_pad(const Step& s, const EvalContext& c) {
   const auto* p = static_cast<const MoveStep*>(s.params);
   pad_reference(p->rank, p->in_dims, p->a, p->pad_mode, p->pad_value, c.tensors[s.inputs[0]],
@@ -228,6 +240,9 @@ octet_status prepare_pool2d(PrepareContext& ctx) {
   if ((s = ctx.qclamp(&p->qmin, &p->qmax)) != OCTET_OK) return s;
   if (is_max) {
     if ((s = expect_same_quant(ctx, x, y)) != OCTET_OK) return s;
+    const MaxPool2DQs8Kernel* k = select_max_pool2d_qs8_kernel(ctx.isa());
+    p->max_qs8 = k->fn;
+    ctx.step().kernel = k->name;
     ctx.step().eval = eval_max_pool_qs8;
     return OCTET_OK;
   }
@@ -241,6 +256,9 @@ octet_status prepare_pool2d(PrepareContext& ctx) {
   p->m = m[0];
   p->x_zero_point = x.zero_point();
   p->y_zero_point = y.zero_point();
+  const AvgPool2DQs8Kernel* k = select_avg_pool2d_qs8_kernel(ctx.isa());
+  p->avg_qs8 = k->fn;
+  ctx.step().kernel = k->name;
   ctx.step().eval = eval_avg_pool_qs8;
   return OCTET_OK;
 }
@@ -479,6 +497,17 @@ octet_status prepare_transpose(PrepareContext& ctx) {
   if ((s = ctx.expect_shape(y, "output", x.rank, want)) != OCTET_OK) return s;
   p->rank = x.rank;
   p->elem_size = octet_dtype_size(x.dtype);
+  Transpose2DShape t2;
+  if (transpose_as_2d(x.rank, p->in_dims, p->a, &t2)) {
+    auto* q = ctx.alloc<Transpose2DStep>();
+    if (q == nullptr) return ctx.out_of_memory();
+    q->shape = t2;
+    q->elem_size = p->elem_size;
+    ctx.step().params = q;
+    ctx.step().eval = eval_transpose_2d;
+    ctx.step().kernel = "transpose_2d_blocked";
+    return OCTET_OK;
+  }
   ctx.step().params = p;
   ctx.step().eval = eval_transpose;
   return OCTET_OK;

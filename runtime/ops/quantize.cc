@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // QUANTIZE (float → int, or int → int requantization) and DEQUANTIZE.
+#include "kernels/quantize/quantize_x86.h"
 #include "runtime/ops/registry.h"
 
 namespace octet::rt {
@@ -13,7 +14,18 @@ struct QuantizeStep {
   QuantizeParams q;
   RequantizeParams r;
   DequantizeParams d;
+  const QuantizeQs8Kernels* qs8;  // fp32 <-> int8 kernels chosen at prepare
 };
+
+void eval_quantize_f32_qs8(const Step& s, const EvalContext& c) {
+  const auto* p = static_cast<const QuantizeStep*>(s.params);
+  p->qs8->quantize(p->n, s.in<float>(c, 0), s.out<int8_t>(c, 0), p->q);
+}
+
+void eval_dequantize_qs8_f32(const Step& s, const EvalContext& c) {
+  const auto* p = static_cast<const QuantizeStep*>(s.params);
+  p->qs8->dequantize(p->n, s.in<int8_t>(c, 0), s.out<float>(c, 0), p->d);
+}
 
 template <typename In, typename Out, void (*K)(size_t, const In*, Out*, const QuantizeParams&)>
 void eval_quantize(const Step& s, const EvalContext& c) {
@@ -62,7 +74,9 @@ octet_status prepare_quantize(PrepareContext& ctx) {
                           static_cast<int32_t>(hi)};
     switch (y.dtype) {
       case OCTET_INT8:
-        ctx.step().eval = eval_quantize<float, int8_t, quantize_f32_qs8_reference>;
+        p->qs8 = select_quantize_qs8_kernels(ctx.isa());
+        ctx.step().eval = eval_quantize_f32_qs8;
+        ctx.step().kernel = p->qs8->quantize_name;
         break;
       case OCTET_UINT8:
         ctx.step().eval = eval_quantize<float, uint8_t, quantize_f32_qu8_reference>;
@@ -113,9 +127,17 @@ octet_status prepare_dequantize(PrepareContext& ctx) {
   p->d = DequantizeParams{x.scale(), x.zero_point()};
   ctx.step().params = p;
   switch (x.dtype) {
-    case OCTET_INT8:
-      ctx.step().eval = eval_dequantize<int8_t, dequantize_qs8_f32_reference>;
+    case OCTET_INT8: {
+      // The vector kernels' zero-point precondition (quantize_x86.h); the
+      // last set is the reference.
+      int32_t count = 0;
+      const QuantizeQs8Kernels* all = quantize_qs8_kernels(&count);
+      p->qs8 = dequantize_qs8_vector_ok(p->d) ? select_quantize_qs8_kernels(ctx.isa())
+                                              : &all[count - 1];
+      ctx.step().eval = eval_dequantize_qs8_f32;
+      ctx.step().kernel = p->qs8->dequantize_name;
       break;
+    }
     case OCTET_UINT8:
       ctx.step().eval = eval_dequantize<uint8_t, dequantize_qu8_f32_reference>;
       break;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "converter/quant/lut.h"
@@ -450,3 +451,177 @@ TEST_CASE("binary qs8: add rounding ties go toward +infinity", "[binary]") {
   CHECK(y[4] == 127);   // 126.5
   CHECK(y[5] == -127);  // -127.5
 }
+
+// ------------------------------------------------------------------------
+// SIMD variants (kernels/binary/kernels.inc): each one bit-exact against the
+// reference of its op over systematic sizes, broadcasts and parameters.
+
+namespace {
+
+using octet::kernels::BinaryOp;
+using octet::kernels::BinaryQs8Fn;
+using octet::kernels::BinaryQs8Kernel;
+using octet::kernels::Isa;
+
+BinaryQs8Fn reference_of(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      return octet::kernels::add_qs8_reference;
+    case BinaryOp::kSub:
+      return octet::kernels::sub_qs8_reference;
+    default:
+      return octet::kernels::mul_qs8_reference;
+  }
+}
+
+const BinaryQs8Kernel& binary_kernel(const char* name) {
+  int32_t count = 0;
+  const BinaryQs8Kernel* ks = octet::kernels::binary_qs8_kernels(&count);
+  for (int32_t i = 0; i < count; ++i) {
+    if (std::string(ks[i].name) == name) return ks[i];
+  }
+  FAIL("no kernel " << name);
+  return ks[0];
+}
+
+// Quantization parameters of a random ADD/SUB/MUL from scales, zero points
+// and a clamp; `saturate` picks an output scale far below the inputs' range.
+BinaryQs8Params random_params(std::mt19937& rng, BinaryOp op, bool saturate, int32_t za, int32_t zb,
+                              int32_t zy, bool relu) {
+  std::uniform_real_distribution<double> log_scale(std::log(1e-4), std::log(2.0));
+  BinaryQs8Params p{};
+  p.a_zero_point = za;
+  p.b_zero_point = zb;
+  p.y_zero_point = zy;
+  p.qmin = relu ? zy : -128;
+  p.qmax = 127;
+  const float sa = static_cast<float>(std::exp(log_scale(rng)));
+  const float sb = static_cast<float>(std::exp(log_scale(rng)));
+  std::uniform_real_distribution<double> f(std::log(0.25), std::log(16.0));
+  if (op == BinaryOp::kMul) {
+    const double k = saturate ? 1.0 / 64 : std::exp(f(rng)) * 128;
+    const float sy = static_cast<float>(double{sa} * sb * k);
+    REQUIRE(octet::quant::mul_multiplier(sa, sb, sy, &p.y_multiplier));
+  } else {
+    const double k = saturate ? 1.0 / 64 : std::exp(f(rng));
+    const float sy = static_cast<float>((double{sa} + sb) * k);
+    Multiplier m[3];
+    REQUIRE(octet::quant::add_sub_multipliers(sa, sb, sy, m));
+    p.a_multiplier = m[0];
+    p.b_multiplier = m[1];
+    p.y_multiplier = m[2];
+  }
+  return p;
+}
+
+// Runs kernel and reference on one case; the output carries guard bytes that
+// must survive (no write past the output).
+void check_case(const BinaryQs8Kernel& k, const std::vector<int32_t>& ad,
+                const std::vector<int32_t>& bd, const BinaryQs8Params& p, std::mt19937& rng) {
+  const BroadcastShape s = shape_of(ad, bd);
+  const int64_t n = element_count(out_dims_of(ad, bd));
+  std::uniform_int_distribution<int32_t> q(-128, 127);
+  std::vector<int8_t> a(element_count(ad)), b(element_count(bd));
+  for (int8_t& v : a) v = static_cast<int8_t>(q(rng));
+  for (int8_t& v : b) v = static_cast<int8_t>(q(rng));
+  // The extremes always appear.
+  if (!a.empty()) a[0] = -128;
+  if (a.size() > 1) a[1] = 127;
+  if (!b.empty()) b[b.size() - 1] = 127;
+  if (b.size() > 1) b[0] = -128;
+  constexpr int64_t kGuard = 64;
+  std::vector<int8_t> y(n + kGuard, 0x5A), ref(n + kGuard, 0x5A);
+  k.fn(s, a.data(), b.data(), p, y.data());
+  reference_of(k.op)(s, a.data(), b.data(), p, ref.data());
+  INFO(k.name << " a=" << ad.size() << "d b=" << bd.size() << "d n=" << n
+              << " za=" << p.a_zero_point << " zb=" << p.b_zero_point << " zy=" << p.y_zero_point
+              << " qmin=" << p.qmin << " rshift_y=" << p.y_multiplier.rshift);
+  REQUIRE(y == ref);
+}
+
+void test_binary_variant(const char* name) {
+  const BinaryQs8Kernel& k = binary_kernel(name);
+  if (!octet::kernels::isa_available(k.isa)) {
+    WARN("skipped: host or build lacks " << octet::kernels::isa_name(k.isa));
+    return;
+  }
+  std::mt19937 rng(20261122);
+  std::uniform_int_distribution<int32_t> zq(-128, 127);
+  auto params = [&](bool saturate = false) {
+    return random_params(rng, k.op, saturate, zq(rng), zq(rng), zq(rng), rng() % 2 == 0);
+  };
+  SECTION("n_lt_vector_and_not_multiple") {
+    for (int32_t n = 1; n <= 70; ++n) check_case(k, {n}, {n}, params(), rng);
+    for (int32_t n : {127, 128, 129, 1000, 4099}) check_case(k, {n}, {n}, params(), rng);
+  }
+  SECTION("broadcast_channel_vector") {
+    // The squeeze-excitation shape [1,H,W,C] x [1,1,1,C], both orders.
+    for (int32_t c : {1, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 120, 576}) {
+      for (int32_t hw : {1, 2, 3, 7}) {
+        check_case(k, {1, hw, hw, c}, {1, 1, 1, c}, params(), rng);
+        check_case(k, {1, 1, 1, c}, {1, hw, hw, c}, params(), rng);
+      }
+    }
+  }
+  SECTION("broadcast_scalar_and_inner") {
+    for (int32_t n : {1, 5, 16, 17, 33, 100}) {
+      check_case(k, {}, {n}, params(), rng);
+      check_case(k, {n}, {1}, params(), rng);
+      check_case(k, {2, n, 1}, {n, 19}, params(), rng);  // a stride 0 innermost
+      check_case(k, {3, 1, 40}, {1, n, 1}, params(), rng);
+    }
+    for (const auto& [ad, bd] : kShapes) check_case(k, ad, bd, params(), rng);
+    check_case(k, {1}, {1}, params(), rng);
+    check_case(k, {0, 3}, {3}, params(), rng);  // empty output
+  }
+  SECTION("extreme_zero_points") {
+    const int32_t zps[] = {-128, 127, 0};
+    for (int32_t za : zps) {
+      for (int32_t zb : zps) {
+        for (int32_t zy : zps) {
+          for (bool relu : {false, true}) {
+            const BinaryQs8Params p = random_params(rng, k.op, false, za, zb, zy, relu);
+            check_case(k, {1, 3, 3, 37}, {1, 1, 1, 37}, p, rng);
+            check_case(k, {53}, {53}, p, rng);
+          }
+        }
+      }
+    }
+  }
+  SECTION("saturation") {
+    for (int i = 0; i < 8; ++i) {
+      check_case(k, {1, 4, 4, 40}, {1, 4, 4, 40}, params(true), rng);
+      check_case(k, {1, 4, 4, 40}, {1, 1, 1, 40}, params(true), rng);
+    }
+  }
+  SECTION("extreme_multipliers") {
+    // Largest mantissa, smallest shifts the SIMD path keeps, and shifts
+    // below them (the kernels delegate to the reference); rounding ties.
+    BinaryQs8Params p{};
+    p.qmin = -128;
+    p.qmax = 127;
+    p.a_zero_point = -128;
+    p.b_zero_point = 127;
+    p.y_zero_point = 5;
+    for (int32_t mant : {INT32_MAX, 1 << 30, 0}) {
+      p.a_multiplier = {mant, 31};
+      p.b_multiplier = {INT32_MAX, 62};
+      for (int32_t t : {1, 2, 16, 17, 18, 29, 30, 31, 32, 33, 40, 50, 62}) {
+        p.y_multiplier = {mant == 0 ? 1 << 30 : mant, t};
+        if (k.op == BinaryOp::kMul || t >= 20) check_case(k, {1, 2, 5, 33}, {1, 1, 5, 33}, p, rng);
+      }
+    }
+    p.a_zero_point = p.b_zero_point = 0;
+    p.a_multiplier = {1 << 30, 31};
+    p.b_multiplier = {1 << 30, 31};
+    p.y_multiplier = {1 << 30, 50};  // y = floor((a + b + 1) / 2): ties everywhere
+    check_case(k, {77}, {77}, p, rng);
+  }
+}
+
+}  // namespace
+
+#define OCTET_BINARY_QS8_KERNEL(name, op, isa) \
+  TEST_CASE(#name, "[binary][" #isa "]") { test_binary_variant(#name); }
+#include "kernels/binary/kernels.inc"
+#undef OCTET_BINARY_QS8_KERNEL

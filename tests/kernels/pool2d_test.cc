@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "converter/quant/quant_math.h"
@@ -422,3 +423,169 @@ TEST_CASE("average_pool2d_qs8: random cases, exact and within half a step", "[po
   }
   CHECK(checked_real > 1000);
 }
+
+// ------------------------------------------------------------------------
+// SIMD max-pool variants (kernels/pool2d/kernels.inc): bit-exact against the
+// reference over channel counts around every vector width, random windows
+// (padding, dilation, ceil mode, clamps), empty windows and a ResNet shape.
+
+namespace {
+
+using octet::kernels::MaxPool2DQs8Kernel;
+
+void check_max_pool(const MaxPool2DQs8Kernel& k, const Pool2DShape& s, int32_t qmin, int32_t qmax,
+                    std::mt19937& rng) {
+  std::vector<int8_t> x(static_cast<size_t>(s.batch) * s.in_h * s.in_w * s.channels);
+  for (auto& v : x) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+  if (!x.empty()) x[0] = -128;
+  if (x.size() > 1) x[1] = 127;
+  const size_t n = static_cast<size_t>(s.batch) * s.out_h * s.out_w * s.channels;
+  // Guard bytes past the output must survive.
+  std::vector<int8_t> y(n + 64, 0x5A), ref(n + 64, 0x5A);
+  k.fn(s, x.data(), qmin, qmax, y.data());
+  octet::kernels::max_pool2d_qs8_reference(s, x.data(), qmin, qmax, ref.data());
+  INFO(k.name << " in " << s.in_h << "x" << s.in_w << "x" << s.channels << " k " << s.kernel_h
+              << "x" << s.kernel_w << " s " << s.stride_h << " d " << s.dilation_h << " pad "
+              << s.pad_top << "," << s.pad_left << " out " << s.out_h << "x" << s.out_w
+              << " clamp [" << qmin << "," << qmax << "]");
+  REQUIRE(y == ref);
+}
+
+void test_max_pool_variant(const char* name) {
+  int32_t count = 0;
+  const MaxPool2DQs8Kernel* ks = octet::kernels::max_pool2d_qs8_kernels(&count);
+  const MaxPool2DQs8Kernel* k = nullptr;
+  for (int32_t i = 0; i < count; ++i) {
+    if (std::string(ks[i].name) == name) k = &ks[i];
+  }
+  REQUIRE(k != nullptr);
+  if (!octet::kernels::isa_available(k->isa)) {
+    WARN("skipped: host or build lacks " << octet::kernels::isa_name(k->isa));
+    return;
+  }
+  std::mt19937 rng(20261122);
+  SECTION("channels_around_vector_widths") {
+    for (int32_t c : {1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 96, 100, 127, 128, 130}) {
+      for (int iter = 0; iter < 6; ++iter) {
+        Qs8Case rc = random_case(rng);
+        rc.shape.channels = c;
+        check_max_pool(*k, rc.shape, rc.qmin, rc.qmax, rng);
+      }
+    }
+  }
+  SECTION("random_windows") {
+    for (int iter = 0; iter < 300; ++iter) {
+      const Qs8Case rc = random_case(rng);
+      check_max_pool(*k, rc.shape, rc.qmin, rc.qmax, rng);
+    }
+  }
+  SECTION("empty_windows_give_qmin") {
+    // Taps at rows/columns −2 and 1 of a 1x1 input: none inside.
+    Pool2DShape s = square(1, 1, 2, 1, 2, false, 3);
+    for (int32_t c : {1, 16, 33, 64, 70}) {
+      s.channels = c;
+      check_max_pool(*k, s, -128, 127, rng);
+      check_max_pool(*k, s, -20, 90, rng);
+    }
+  }
+  SECTION("resnet_stem") {
+    Pool2DShape s = square(112, 56, 3, 2, 1);
+    s.channels = 64;
+    check_max_pool(*k, s, -128, 127, rng);
+    check_max_pool(*k, s, 0, 127, rng);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+using octet::kernels::AvgPool2DQs8Kernel;
+
+void check_avg_pool(const AvgPool2DQs8Kernel& k, const Pool2DShape& s, int32_t zx,
+                    const Multiplier& m, int32_t zy, int32_t qmin, int32_t qmax,
+                    std::mt19937& rng) {
+  std::vector<int8_t> x(static_cast<size_t>(s.batch) * s.in_h * s.in_w * s.channels);
+  for (auto& v : x) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+  if (!x.empty()) x[0] = -128;
+  if (x.size() > 1) x[1] = 127;
+  const size_t n = static_cast<size_t>(s.batch) * s.out_h * s.out_w * s.channels;
+  std::vector<int8_t> y(n + 64, 0x5A), ref(n + 64, 0x5A);
+  k.fn(s, x.data(), zx, m, zy, qmin, qmax, y.data());
+  octet::kernels::average_pool2d_qs8_reference(s, x.data(), zx, m, zy, qmin, qmax, ref.data());
+  INFO(k.name << " in " << s.in_h << "x" << s.in_w << "x" << s.channels << " k " << s.kernel_h
+              << "x" << s.kernel_w << " s " << s.stride_h << " d " << s.dilation_h << " pad "
+              << s.pad_top << "," << s.pad_left << "," << s.pad_bottom << "," << s.pad_right
+              << " cip " << s.count_include_pad << " zx " << zx << " zy " << zy << " m "
+              << m.multiplier << ">>" << m.rshift << " clamp [" << qmin << "," << qmax << "]");
+  REQUIRE(y == ref);
+}
+
+void test_avg_pool_variant(const char* name) {
+  int32_t count = 0;
+  const AvgPool2DQs8Kernel* ks = octet::kernels::avg_pool2d_qs8_kernels(&count);
+  const AvgPool2DQs8Kernel* k = nullptr;
+  for (int32_t i = 0; i < count; ++i) {
+    if (std::string(ks[i].name) == name) k = &ks[i];
+  }
+  REQUIRE(k != nullptr);
+  if (!octet::kernels::isa_available(k->isa)) {
+    WARN("skipped: host or build lacks " << octet::kernels::isa_name(k->isa));
+    return;
+  }
+  std::mt19937 rng(20261123);
+  auto mult = [](double real) {
+    Multiplier m{};
+    REQUIRE(octet::quant::quantize_multiplier(real, &m));
+    return m;
+  };
+  SECTION("channels_around_vector_widths") {
+    for (int32_t c : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65, 100}) {
+      for (int iter = 0; iter < 6; ++iter) {
+        Qs8Case rc = random_case(rng);
+        rc.shape.channels = c;
+        check_avg_pool(*k, rc.shape, rc.zx, mult(rc.m), rc.zy, rc.qmin, rc.qmax, rng);
+      }
+    }
+  }
+  SECTION("random_windows") {
+    for (int iter = 0; iter < 300; ++iter) {
+      const Qs8Case rc = random_case(rng);
+      check_avg_pool(*k, rc.shape, rc.zx, mult(rc.m), rc.zy, rc.qmin, rc.qmax, rng);
+    }
+  }
+  SECTION("extreme_zero_points_and_multipliers") {
+    Pool2DShape s = square(9, 5, 3, 2, 1, true);
+    s.channels = 19;
+    for (int32_t zx : {-128, 127}) {
+      for (int32_t zy : {-128, 127}) {
+        // Saturating (large real multiplier), tiny, and the largest mantissa.
+        for (const Multiplier& m : {mult(200.0), mult(1e-6), Multiplier{INT32_MAX, 1},
+                                    Multiplier{INT32_MAX, 62}, Multiplier{1 << 30, 31}}) {
+          check_avg_pool(*k, s, zx, m, zy, -128, 127, rng);
+          check_avg_pool(*k, s, zx, m, zy, zy, 127, rng);
+        }
+      }
+    }
+  }
+  SECTION("empty_windows_and_global") {
+    Pool2DShape e = square(1, 1, 2, 1, 2, false, 3);  // no tap inside
+    for (int32_t c : {1, 8, 17, 64}) {
+      e.channels = c;
+      check_avg_pool(*k, e, 3, mult(0.7), -5, -128, 127, rng);
+    }
+    Pool2DShape g = square(7, 1, 7, 1, 0);  // global average, MobileNet-like
+    g.channels = 96;
+    check_avg_pool(*k, g, -3, mult(0.9), 4, -128, 127, rng);
+  }
+}
+
+}  // namespace
+
+#define OCTET_MAX_POOL2D_QS8_KERNEL(name, isa) \
+  TEST_CASE(#name, "[pool2d][" #isa "]") { test_max_pool_variant(#name); }
+#define OCTET_AVG_POOL2D_QS8_KERNEL(name, isa) \
+  TEST_CASE(#name, "[pool2d][" #isa "]") { test_avg_pool_variant(#name); }
+#include "kernels/pool2d/kernels.inc"
+#undef OCTET_MAX_POOL2D_QS8_KERNEL
+#undef OCTET_AVG_POOL2D_QS8_KERNEL

@@ -88,7 +88,7 @@ TEST_CASE("stress: 10000 invokes are bit-identical and allocation-free without m
   // 10,000 invokes on the calling thread, 200 through a worker pool
   // (pthreadpool's workers spin between jobs, which makes a loaded 2-core
   // CI machine slow for nothing more).
-  for (const auto [threads, invokes] : {std::pair<int, int>{1, 10000}, {2, 200}}) {
+  for (const auto& [threads, invokes] : {std::pair<int, int>{1, 10000}, {2, 200}}) {
     Interpreter it;
     REQUIRE(it.create(lm.model, threads).ok());
     const auto img = image(5);
