@@ -682,6 +682,19 @@ bool window_from(const Node& n, const Shape& x, int64_t kh, int64_t kw, Window* 
     return false;
   }
   w->sh = strides[0], w->sw = strides[1], w->dh = dil[0], w->dw = dil[1];
+  // Bounds keep every later product (k·d, out·s, in + pads) far from
+  // overflow; a zero stride or dilation would divide by zero.
+  constexpr int64_t kMaxWindow = int64_t{1} << 20;
+  for (const int64_t v : {w->sh, w->sw, w->dh, w->dw}) {
+    if (v < 1 || v > kMaxWindow) {
+      *why = "strides and dilations must be in [1, 2^20], got " + std::to_string(v);
+      return false;
+    }
+  }
+  if (kh < 1 || kw < 1 || kh > kMaxWindow || kw > kMaxWindow) {
+    *why = "kernel size must be in [1, 2^20], got " + std::to_string(kh) + "x" + std::to_string(kw);
+    return false;
+  }
   const std::string ap = n.gets("auto_pad", "NOTSET");
   if (ap == "NOTSET") {
     const auto pads = n.getints("pads", {0, 0, 0, 0});
@@ -690,6 +703,12 @@ bool window_from(const Node& n, const Shape& x, int64_t kh, int64_t kw, Window* 
       return false;
     }
     w->pt = pads[0], w->pl = pads[1], w->pb = pads[2], w->pr = pads[3];
+    for (const int64_t v : pads) {
+      if (v < 0 || v > kMaxWindow) {
+        *why = "pads must be in [0, 2^20], got " + std::to_string(v);
+        return false;
+      }
+    }
   } else if (ap == "VALID") {
   } else if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
     auto same = [&](int64_t in, int64_t k, int64_t s, int64_t d, int64_t* p0, int64_t* p1) {
