@@ -36,7 +36,7 @@ case "$case_name" in
     expect_ok "$octet" analyze "$work/bn.onnx" "$work/bn_int8.octet" --data "$work/calib.npy" \
       --count 16 --json "$work/a.json" --report "$work/a.html" -q
     echo "$out" | grep -Eq "output 0: SQNR [0-9.]+ dB" || fail "no summary line: $out"
-    echo "$out" | grep -q "top-1 agreement" || fail "no agreement: $out"
+    grep -q "top-1 agreement" <<< "$out" || fail "no agreement: $out"
     echo "$out" | grep -Eq "^1 +" || fail "no ranked row: $out"
     echo "$out" | grep -Eq "suggestion: " || fail "no suggestion line: $out"
     $py "$check" fused "$work/a.json" || fail "BN/ReLU mapping"

@@ -28,7 +28,7 @@ case "$case_name" in
   models)
     mkdir -p "$work"
     expect_ok "$bin/quickstart" --out "$work" --inputs 20 --runs 3
-    echo "$out" | grep -q "top-1 agreement int8 vs fp32" || fail "no comparison printed: $out"
+    grep -q "top-1 agreement int8 vs fp32" <<< "$out" || fail "no comparison printed: $out"
     [ -s "$fp32" ] && [ -s "$int8" ] || fail "models not written"
     ;;
   inspect)
@@ -41,13 +41,13 @@ case "$case_name" in
   inspect_json)
     expect_ok "$octet" inspect --json "$int8"
     for want in '"arena_bytes"' '"integer_params"' '"multiplier"' '"opcode": "CONV_2D"'; do
-      echo "$out" | grep -q -- "$want" || fail "inspect --json lacks $want"
+      grep -q -- "$want" <<< "$out" || fail "inspect --json lacks $want"
     done
     ;;
   run_fp32)
     "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
     expect_ok "$octet" run "$fp32" --input "image=$work/image.npy" --output "$work/p_fp32.npy"
-    echo "$out" | grep -q "argmax" || fail "no output summary: $out"
+    grep -q "argmax" <<< "$out" || fail "no output summary: $out"
     [ -s "$work/p_fp32.npy" ] || fail "no output file"
     ;;
   run_int8_dir)
@@ -170,7 +170,7 @@ case "$case_name" in
     ;;
   example_classify)
     expect_ok "$bin/classify" "$int8"
-    echo "$out" | grep -q "#1 class" || fail "no top classes: $out"
+    grep -q "#1 class" <<< "$out" || fail "no top classes: $out"
     head -c 3136 /dev/zero > "$work/zeros.raw"
     "$bin/make_npy" "$work/image.npy" float32 1,28,28,1 || fail "make_npy"
     expect_ok "$bin/classify" "$fp32" "$work/zeros.raw"
@@ -179,11 +179,11 @@ case "$case_name" in
     ;;
   example_static_arena)
     expect_ok "$bin/static_arena"
-    echo "$out" | grep -q "heap allocations after start: 0" || fail "heap used: $out"
+    grep -q "heap allocations after start: 0" <<< "$out" || fail "heap used: $out"
     ;;
   example_cpp_app)
     expect_ok "$bin/cpp_app" "$int8" 4 10
-    echo "$out" | grep -q "all outputs identical" || fail "$out"
+    grep -q "all outputs identical" <<< "$out" || fail "$out"
     ;;
   embed)
     expect_ok "$octet" embed "$int8" -o "$work/m.c" --symbol my_model

@@ -33,7 +33,7 @@ case "$case_name" in
     expect_ok "$octet" quantize "$fp32" -o "$work/q.octet" --calib "$calib" --calib-count 16
     echo "$out" | grep -Eq "int8 \+ 0 fp32 operators" || fail "no summary: $out"
     expect_ok "$octet" inspect "$work/q.octet"
-    echo "$out" | grep -q "quant.method" || fail "metadata not recorded: $out"
+    grep -q "quant.method" <<< "$out" || fail "metadata not recorded: $out"
     expect_ok "$octet" eval "$fp32" --data "$calib" --labels "$work/labels.txt" --compare "$work/q.octet"
     echo "$out" | grep -Eq "agreement \(same top-1\): [0-9.]+ %" || fail "no agreement line: $out"
     echo "$out" | grep -Eq "top-5" || fail "no top-5: $out"
@@ -42,9 +42,9 @@ case "$case_name" in
     done
     expect_ok "$octet" quantize "$fp32" -o "$work/q_bc.octet" --calib "$calib" --bias-correction
     expect_ok "$octet" inspect "$work/q_bc.octet"
-    echo "$out" | grep -q "quant.bias_correction" || fail "bias correction not recorded: $out"
+    grep -q "quant.bias_correction" <<< "$out" || fail "bias correction not recorded: $out"
     expect_ok "$octet" quantize "$fp32" -o "$work/q_pt.octet" --calib "$calib" --per-tensor
-    echo "$out" | grep -q "per-tensor" || fail "per-tensor not reported: $out"
+    grep -q "per-tensor" <<< "$out" || fail "per-tensor not reported: $out"
     ;;
   config_roundtrip)
     expect_ok "$octet" quantize "$fp32" -o "$work/c1.octet" --calib "$calib" --method mse \
@@ -57,13 +57,13 @@ case "$case_name" in
     ;;
   precision_fp32)
     expect_ok "$octet" quantize "$fp32" -o "$work/p.octet" --calib "$calib" --precision conv3=fp32
-    echo "$out" | grep -q "conv3 (CONV_2D): fp32" || fail "override not reported: $out"
+    grep -q "conv3 (CONV_2D): fp32" <<< "$out" || fail "override not reported: $out"
     echo "$out" | grep -Eq "2 QUANTIZE, 2 DEQUANTIZE" || fail "boundaries not inserted: $out"
     expect_ok "$octet" eval "$work/p.octet" --data "$calib" --labels "$work/labels.txt"
     ;;
   max_drop)
     expect_ok "$octet" quantize "$fp32" -o "$work/m.octet" --calib "$calib" --max-drop 0
-    echo "$out" | grep -q "all-int8 model disagrees with fp32" || fail "no --max-drop report: $out"
+    grep -q "all-int8 model disagrees with fp32" <<< "$out" || fail "no --max-drop report: $out"
     expect_error "max-drop" "$octet" quantize "$fp32" -o "$work/m.octet" --calib "$calib" --max-drop 200
     ;;
   fashion_mnist)
@@ -86,20 +86,20 @@ case "$case_name" in
     echo "$out" | grep -Eq "image +uint8 +\[1,28,28,1\] +NHWC +scale [0-9.e-]+ zero_point -?[0-9]+" || fail "input not reported: $out"
     echo "$out" | grep -Eq "probabilities +int8 +\[1,10\]" || fail "output not reported: $out"
     expect_ok "$octet" inspect "$work/io.octet" --json
-    echo "$out" | grep -q '"layout": "NHWC"' || fail "no layout in --json: $out"
+    grep -q '"layout": "NHWC"' <<< "$out" || fail "no layout in --json: $out"
     # Raw bytes through the C example: a PGM of the input's size.
     { printf 'P5\n28 28\n255\n'; head -c 784 /dev/urandom; } > "$work/img.pgm"
     expect_ok "$bin/classify" "$work/io.octet" "$work/img.pgm"
-    echo "$out" | grep -q "input 'image' uint8 NHWC, output 'probabilities' int8" || fail "$out"
-    echo "$out" | grep -q "#1 class" || fail "$out"
+    grep -q "input 'image' uint8 NHWC, output 'probabilities' int8" <<< "$out" || fail "$out"
+    grep -q "#1 class" <<< "$out" || fail "$out"
     expect_error "raw images need a uint8 or int8 input" "$bin/classify" "$fp32" "$work/img.pgm"
     { printf 'P5\n14 14\n255\n'; head -c 196 /dev/zero; } > "$work/small.pgm"
     expect_error "is 14x14 grayscale" "$bin/classify" "$work/io.octet" "$work/small.pgm"
     # Explicit --scale/--mean/--std: folded; the model then takes raw bytes.
     expect_ok "$octet" quantize "$fp32" -o "$work/io_fold.octet" --calib "$calib" --input-type int8 \
       --scale 0.00392156862745098 --mean 0.5 --std 0.25 --output-type uint8 --input-layout NCHW
-    echo "$out" | grep -q "folded into the weights and bias of conv1" || fail "no fold: $out"
-    echo "$out" | grep -q "device layout NCHW \[1,1,28,28\]" || fail "no layout change: $out"
+    grep -q "folded into the weights and bias of conv1" <<< "$out" || fail "no fold: $out"
+    grep -q "device layout NCHW \[1,1,28,28\]" <<< "$out" || fail "no layout change: $out"
     echo "$out" | grep -Eq "image +int8 +\[1,1,28,28\] +NCHW" || fail "input not reported: $out"
     expect_ok "$bin/classify" "$work/io_fold.octet" "$work/img.pgm"
     ;;
@@ -124,13 +124,13 @@ case "$case_name" in
     expect_ok "$octet" quantize "$m" -o "$work/fm_u8_i8.octet" "${c[@]}" --input-type uint8 --input-layout NHWC --output-type int8
     d=(--data "$fm/t10k-images-idx3-ubyte.gz" --labels "$fm/t10k-labels-idx1-ubyte.gz" -q)
     expect_ok "$octet" eval "$work/fm_f.octet" --compare "$work/fm_u8.octet" "${d[@]}"
-    echo "$out" | grep -q "agreement (same top-1): 100.00 % (10000/10000); top-1 difference +0.00 pp" || fail "uint8 input differs: $out"
+    grep -q "agreement (same top-1): 100.00 % (10000/10000); top-1 difference +0.00 pp" <<< "$out" || fail "uint8 input differs: $out"
     expect_ok "$octet" eval "$work/fm_u8.octet" --compare "$work/fm_u8_i8.octet" "${d[@]}"
-    echo "$out" | grep -q "agreement (same top-1): 100.00 % (10000/10000)" || fail "int8 output differs: $out"
+    grep -q "agreement (same top-1): 100.00 % (10000/10000)" <<< "$out" || fail "int8 output differs: $out"
     gzip -dc "$fm/t10k-images-idx3-ubyte.gz" > "$work/t10k-images-idx3-ubyte"
     label0=$(gzip -dc "$fm/t10k-labels-idx1-ubyte.gz" | od -An -tu1 -j8 -N1 | tr -d ' ')
     expect_ok "$bin/classify" "$work/fm_u8_i8.octet" "$work/t10k-images-idx3-ubyte" 0
-    echo "$out" | grep -q "#1 class $label0:" || fail "image 0 (label $label0) misclassified: $out"
+    grep -q "#1 class $label0:" <<< "$out" || fail "image 0 (label $label0) misclassified: $out"
     expect_error "index 10000 is out of range" "$bin/classify" "$work/fm_u8.octet" "$work/t10k-images-idx3-ubyte" 10000
     ;;
   missing_calib)
@@ -152,19 +152,19 @@ case "$case_name" in
     # boundaries; the config round trip keeps int16.
     expect_ok "$octet" quantize "$fp32" -o "$work/i16.octet" --calib "$calib" \
       --precision conv3=int16 --precision logits=int16 --write-config "$work/i16.json"
-    echo "$out" | grep -q "conv3 (CONV_2D): int16" || fail "override not reported: $out"
-    echo "$out" | grep -q "2 int16 x int8 operators" || fail "int16 count not reported: $out"
+    grep -q "conv3 (CONV_2D): int16" <<< "$out" || fail "override not reported: $out"
+    grep -q "2 int16 x int8 operators" <<< "$out" || fail "int16 count not reported: $out"
     grep -q '"precision": "int16"' "$work/i16.json" || fail "config lacks int16"
     expect_ok "$octet" quantize "$fp32" -o "$work/i16b.octet" --config "$work/i16.json"
     cmp -s "$work/i16.octet" "$work/i16b.octet" || fail "config round-trip changed the int16 model"
     expect_ok "$octet" inspect "$work/i16.octet"
-    echo "$out" | grep -q "int16" || fail "no int16 tensor in inspect: $out"
+    grep -q "int16" <<< "$out" || fail "no int16 tensor in inspect: $out"
     expect_ok "$octet" eval "$work/i16.octet" --data "$calib" --labels "$work/labels.txt"
     expect_error "'gap'.*no int16 kernel" "$octet" quantize "$fp32" -o "$work/x.octet" --calib "$calib" --precision gap=int16
     ;;
   dynamic)
     expect_ok "$octet" quantize "$fp32" -o "$work/dyn.octet" --dynamic
-    echo "$out" | grep -q "dynamic: 1 FULLY_CONNECTED" || fail "no dynamic summary: $out"
+    grep -q "dynamic: 1 FULLY_CONNECTED" <<< "$out" || fail "no dynamic summary: $out"
     expect_ok "$octet" eval "$fp32" --compare "$work/dyn.octet" --data "$calib" --labels "$work/labels.txt"
     agree=$(echo "$out" | sed -n 's/.*agreement (same top-1): \([0-9]*\)\..*/\1/p')
     [ -n "$agree" ] && [ "$agree" -ge 90 ] || fail "--dynamic agrees with fp32 on only $agree %: $out"
