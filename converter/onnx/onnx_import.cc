@@ -49,6 +49,21 @@ int64_t numel(const Shape& s) {
   return n;
 }
 
+// Constant folding materialises its results: a graph asking to fold a
+// tensor larger than this (2^26 elements, 256 MiB of float) is refused rather
+// than allowed to exhaust memory. Real models fold shape arithmetic and small
+// tables, nowhere near it.
+constexpr int64_t kMaxFoldedElements = int64_t{1} << 26;
+
+int64_t folded_numel(const Shape& s, const std::string& node) {
+  const int64_t n = numel(s);
+  if (n > kMaxFoldedElements) {
+    fail(node + ": constant-folded result " + shape_str(s) + " has " + std::to_string(n) +
+         " elements (limit " + std::to_string(kMaxFoldedElements) + ")");
+  }
+  return n;
+}
+
 bool is_float_type(int t) {
   return t == TP::FLOAT || t == TP::DOUBLE || t == TP::FLOAT16 || t == TP::BFLOAT16;
 }
@@ -150,13 +165,16 @@ Const from_tensor_proto(const TP& t) {
       }
       break;
     case TP::FLOAT16:
-      c.f.resize(n);
+      // Sizes are checked before anything is allocated: a tensor claiming
+      // billions of elements with no data behind it is an error, not an OOM.
       if (has_raw) {
         const uint8_t* p = raw_at(2);
+        c.f.resize(n);
         for (int64_t k = 0; k < n; ++k)
           c.f[k] = half_to_float(uint16_t(p[2 * k] | p[2 * k + 1] << 8));
       } else {
         need(t.int32_data_size());
+        c.f.resize(n);
         for (int64_t k = 0; k < n; ++k) c.f[k] = half_to_float(uint16_t(t.int32_data(k)));
       }
       break;
@@ -169,9 +187,9 @@ Const from_tensor_proto(const TP& t) {
       size_t bytes = c.type == TP::INT32                             ? 4
                      : (c.type == TP::INT16 || c.type == TP::UINT16) ? 2
                                                                      : 1;
-      c.i.resize(n);
       if (has_raw) {
         const uint8_t* p = raw_at(bytes);
+        c.i.resize(n);
         for (int64_t k = 0; k < n; ++k) {
           switch (c.type) {
             case TP::INT8:
@@ -196,6 +214,7 @@ Const from_tensor_proto(const TP& t) {
         }
       } else {
         need(t.int32_data_size());
+        c.i.resize(n);
         for (int64_t k = 0; k < n; ++k) c.i[k] = t.int32_data(k);
       }
       break;
@@ -560,7 +579,7 @@ Const gather_elements(const Const& x, const Shape& out_dims,
   Const r;
   r.type = x.type;
   r.dims = out_dims;
-  const int64_t n = numel(out_dims);
+  const int64_t n = folded_numel(out_dims, "constant folding");
   Shape idx(out_dims.size(), 0);
   if (x.is_float())
     r.f.resize(n);
@@ -977,10 +996,11 @@ bool Importer::fold(Node& n) {
     r.type = a.type;
     r.dims = o;
     const bool fl = a.is_float();
+    const int64_t cnt = folded_numel(o, n.name);
     if (fl)
-      r.f.resize(numel(o));
+      r.f.resize(cnt);
     else
-      r.i.resize(numel(o));
+      r.i.resize(cnt);
     for_broadcast(a.dims, b.dims, o, [&](int64_t k, int64_t ia, int64_t ib) {
       if (fl) {
         const float x = a.f[ia], y = static_cast<float>(b.at(ib));
@@ -1066,20 +1086,33 @@ bool Importer::fold(Node& n) {
   } else if (op == "ConstantOfShape") {
     const Shape d = c(0).ints();
     Const v = n.has("value") ? n.attrs.at("value").t : Const::of_floats({1}, {0.0f});
+    if (v.size() != 1) fail(n.name + ": ConstantOfShape 'value' must hold exactly one element");
     Const r;
     r.type = v.type;
     r.dims = d;
+    const int64_t cnt = folded_numel(d, n.name);
     if (r.is_float())
-      r.f.assign(numel(d), static_cast<float>(v.at(0)));
+      r.f.assign(cnt, static_cast<float>(v.at(0)));
     else
-      r.i.assign(numel(d), v.int_at(0));
+      r.i.assign(cnt, v.int_at(0));
     g_.set_const(n.out[0], std::move(r));
   } else if (op == "Range") {
     const Const& s = c(0);
     Const r;
     r.type = s.type;
+    if (s.size() != 1 || c(1).size() != 1 || c(2).size() != 1) {
+      fail(n.name + ": Range start, limit and delta must be scalars");
+    }
     const double start = s.at(0), limit = c(1).at(0), delta = c(2).at(0);
-    const int64_t cnt = std::max<int64_t>(0, int64_t(std::ceil((limit - start) / delta)));
+    if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta) || delta == 0) {
+      fail(n.name + ": Range needs finite start/limit and a non-zero delta");
+    }
+    const double span = std::ceil((limit - start) / delta);
+    if (span > static_cast<double>(kMaxFoldedElements)) {
+      fail(n.name + ": Range would produce more than " + std::to_string(kMaxFoldedElements) +
+           " elements");
+    }
+    const int64_t cnt = std::max<int64_t>(0, static_cast<int64_t>(span));
     r.dims = {cnt};
     for (int64_t k = 0; k < cnt; ++k) {
       if (r.is_float())
